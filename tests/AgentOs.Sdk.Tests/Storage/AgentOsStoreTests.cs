@@ -109,15 +109,27 @@ public sealed class AgentOsStoreTests : IDisposable
     {
         var path = _temp.Combine("fresh.db");
         using var start = new Barrier(8);
+        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
 
-        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        // Dedicated threads, not the thread pool: a barrier of 8 on a 2-core pool waits for thread injection.
+        var threads = Enumerable.Range(0, 8).Select(_ => new Thread(() =>
         {
-            start.SignalAndWait();
-            // Pooling off: each opener gets its own SQLite connection, as separate processes would.
-            using var store = AgentOsStore.Open(path, new StoreOptions { Pooling = false });
-            Assert.Equal(StoreSchema.CurrentVersion, store.SchemaVersion);
-        });
+            try
+            {
+                start.SignalAndWait();
+                // Pooling off: each opener gets its own SQLite connection, as separate processes would.
+                using var store = AgentOsStore.Open(path, new StoreOptions { Pooling = false });
+                Assert.Equal(StoreSchema.CurrentVersion, store.SchemaVersion);
+            }
+            catch (Exception ex)
+            {
+                errors.Add(ex);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
 
+        Assert.Empty(errors);
         using var check = AgentOsStore.Open(path);
         using var connection = check.OpenConnection();
         Assert.Equal((long)StoreSchemaMigrationCount(), Scalar(connection, "SELECT count(*) FROM schema_version"));
