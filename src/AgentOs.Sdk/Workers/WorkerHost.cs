@@ -1,0 +1,152 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using AgentOs.Sdk.Workers.Internal;
+
+namespace AgentOs.Sdk.Workers;
+
+/// <summary>
+/// Turns a program into a worker host. <see cref="WorkerPool"/> starts workers by re-launching a program with a marker
+/// argument; the program's <c>Main</c> must begin with
+/// <code>if (WorkerHost.TryRun(args, out int exitCode)) return exitCode;</code>
+/// so that, when the marker is present, the worker's entry runs instead of the program.
+/// </summary>
+/// <remarks>
+/// <para>In a worker process, <see cref="TryRun"/> loads the entry's assembly, finds the entry by module version id and metadata
+/// token, builds the <see cref="WorkerContext"/>, runs the entry and returns its exit code. An exception from the entry is written
+/// to standard error and becomes <see cref="WorkerExitCodes.EntryFailed"/>; a failure to find the entry becomes
+/// <see cref="WorkerExitCodes.StartFailed"/>.</para>
+/// <para>The token passed to the entry is cancelled when the worker receives SIGTERM or SIGINT. The worker's standard input is
+/// reserved: a watchdog reads it and SIGKILLs the worker (and its descendants) when it reaches end-of-file, which happens when the
+/// parent dies. Standard output may carry progress lines the parent can observe.</para>
+/// </remarks>
+public static class WorkerHost
+{
+    /// <summary>
+    /// Runs a worker when <paramref name="args"/> starts with the worker marker; otherwise returns <see langword="false"/> at once.
+    /// </summary>
+    /// <param name="args">The arguments of <c>Main</c>.</param>
+    /// <param name="exitCode">The worker's exit code when this method returns <see langword="true"/>; 0 otherwise.</param>
+    /// <returns><see langword="true"/> when this process was a worker and has finished its work; <c>Main</c> must then return <paramref name="exitCode"/>.</returns>
+    [RequiresUnreferencedCode(WorkerEntryResolver.TrimmingMessage)]
+    public static bool TryRun(string[] args, out int exitCode)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0 || args[0] != WorkerProtocol.MarkerArgument)
+        {
+            exitCode = 0;
+            return false;
+        }
+
+        // Keep the real stdout: the entry may redirect Console.Out, but control lines must reach the parent.
+        TextWriter control = Console.Out;
+        control.WriteLine(WorkerProtocol.ReadyLine);
+        ParentWatchdog.Start();
+
+        exitCode = Run(args, control);
+        control.WriteLine(WorkerProtocol.ExitLine(exitCode));
+        control.Flush();
+        return true;
+    }
+
+    [RequiresUnreferencedCode(WorkerEntryResolver.TrimmingMessage)]
+    private static int Run(string[] args, TextWriter control)
+    {
+        WorkerContext context;
+        Func<WorkerContext, CancellationToken, Task<int>> entry;
+        string entryName = "the worker entry";
+        try
+        {
+            if (args.Length != 3 || !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out int workerId))
+            {
+                throw new WorkerStartException(
+                    $"Expected '{WorkerProtocol.MarkerArgument} <spec file> <worker id>', got {args.Length} arguments: a worker host is started by WorkerPool, not by hand.");
+            }
+
+            WorkerSpec spec = ReadSpec(args[1]);
+            entryName = $"{spec.DeclaringType}.{spec.MethodName}";
+            if (workerId >= spec.WorkerCount)
+            {
+                throw new WorkerStartException($"Worker id {workerId} is outside the pool of {spec.WorkerCount} workers in '{args[1]}'.");
+            }
+
+            entry = WorkerEntryResolver.Resolve(spec);
+            context = new WorkerContext(workerId, spec.WorkerCount, spec.Directory, spec.Arguments);
+        }
+        catch (Exception ex) when (ex is WorkerStartException or ArgumentException)
+        {
+            Console.Error.WriteLine($"agentos worker: cannot start {entryName}: {ex.Message}");
+            return WorkerExitCodes.StartFailed;
+        }
+
+        using var stopping = new CancellationTokenSource();
+        // A polite stop (SIGTERM from a supervisor, Ctrl+C) becomes cancellation; the pool itself only ever sends SIGKILL.
+        using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => Stop(signal, stopping));
+        using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => Stop(signal, stopping));
+        try
+        {
+            Task<int>? task = entry(context, stopping.Token);
+            if (task is null)
+            {
+                Console.Error.WriteLine($"agentos worker {context.WorkerId}: {entryName} returned a null task.");
+                return WorkerExitCodes.EntryFailed;
+            }
+
+            int code = task.GetAwaiter().GetResult();
+            if (code is < 0 or > 255)
+            {
+                // Exit codes are 8 bits on Unix: 256 would silently read as success.
+                Console.Error.WriteLine($"agentos worker {context.WorkerId}: {entryName} returned {code}; an exit code must be between 0 and 255.");
+                return WorkerExitCodes.EntryFailed;
+            }
+
+            return code;
+        }
+        catch (Exception ex)
+        {
+            // Any exception is the entry's failure: report it in full and exit with the documented code.
+            Console.Error.WriteLine($"agentos worker {context.WorkerId}: {entryName} threw {ex.GetType().FullName}: {ex.Message}");
+            Console.Error.WriteLine(ex.ToString());
+            return WorkerExitCodes.EntryFailed;
+        }
+        finally
+        {
+            Console.Out.Flush();
+            Console.Error.Flush();
+            control.Flush();
+        }
+    }
+
+    private static void Stop(PosixSignalContext signal, CancellationTokenSource stopping)
+    {
+        signal.Cancel = true;
+        stopping.Cancel();
+    }
+
+    private static WorkerSpec ReadSpec(string path)
+    {
+        WorkerSpec? spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize(File.ReadAllText(path), WorkerSpecJsonContext.Default.WorkerSpec);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            throw new WorkerStartException($"Cannot read the worker spec '{path}': {ex.Message}", ex);
+        }
+
+        if (spec is null || spec.Version != WorkerProtocol.SpecVersion)
+        {
+            throw new WorkerStartException(
+                $"The worker spec '{path}' has version {spec?.Version}, this host understands {WorkerProtocol.SpecVersion}: the host and the parent use different AgentOs.Sdk versions.");
+        }
+
+        if (spec.WorkerCount < 1 || spec.Directory.Length == 0 || spec.AssemblyName.Length == 0)
+        {
+            throw new WorkerStartException($"The worker spec '{path}' is incomplete.");
+        }
+
+        return spec;
+    }
+}
