@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using AgentOs.Sdk.Workers.Internal;
 
@@ -18,8 +19,8 @@ namespace AgentOs.Sdk.Workers;
 /// to standard error and becomes <see cref="WorkerExitCodes.EntryFailed"/>; a failure to find the entry becomes
 /// <see cref="WorkerExitCodes.StartFailed"/>.</para>
 /// <para>The token passed to the entry is cancelled when the worker receives SIGTERM or SIGINT. The worker's standard input is
-/// reserved: a watchdog reads it and SIGKILLs the worker (and its descendants) when it reaches end-of-file, which happens when the
-/// parent dies. Standard output may carry progress lines the parent can observe.</para>
+/// reserved: the parent sends the spec on it, then a watchdog reads it and SIGKILLs the worker (and its descendants) when it
+/// reaches end-of-file, which happens when the parent dies. Standard output may carry progress lines the parent can observe.</para>
 /// </remarks>
 public static class WorkerHost
 {
@@ -42,33 +43,37 @@ public static class WorkerHost
         // Keep the real stdout: the entry may redirect Console.Out, but control lines must reach the parent.
         TextWriter control = Console.Out;
         control.WriteLine(WorkerProtocol.ReadyLine);
-        ParentWatchdog.Start();
 
-        exitCode = Run(args, control);
+        // Standard input carries the spec line, then stays open until the parent dies: the watchdog takes it from there.
+        Stream stdin = Console.OpenStandardInput();
+        string? specLine = ReadSpecLine(stdin, out string? specError);
+        ParentWatchdog.Start(stdin);
+
+        exitCode = Run(args, specLine, specError);
         control.WriteLine(WorkerProtocol.ExitLine(exitCode));
         control.Flush();
         return true;
     }
 
     [RequiresUnreferencedCode(WorkerEntryResolver.TrimmingMessage)]
-    private static int Run(string[] args, TextWriter control)
+    private static int Run(string[] args, string? specLine, string? specError)
     {
         WorkerContext context;
         Func<WorkerContext, CancellationToken, Task<int>> entry;
         string entryName = "the worker entry";
         try
         {
-            if (args.Length != 3 || !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out int workerId))
+            if (args.Length != 2 || !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out int workerId))
             {
                 throw new WorkerStartException(
-                    $"Expected '{WorkerProtocol.MarkerArgument} <spec file> <worker id>', got {args.Length} arguments: a worker host is started by WorkerPool, not by hand.");
+                    $"Expected '{WorkerProtocol.MarkerArgument} <worker id>', got {args.Length} arguments: a worker host is started by WorkerPool, not by hand.");
             }
 
-            WorkerSpec spec = ReadSpec(args[1]);
+            WorkerSpec spec = ParseSpec(specLine ?? throw new WorkerStartException(specError ?? "No worker spec on standard input."));
             entryName = $"{spec.DeclaringType}.{spec.MethodName}";
             if (workerId >= spec.WorkerCount)
             {
-                throw new WorkerStartException($"Worker id {workerId} is outside the pool of {spec.WorkerCount} workers in '{args[1]}'.");
+                throw new WorkerStartException($"Worker id {workerId} is outside the pool of {spec.WorkerCount} workers.");
             }
 
             entry = WorkerEntryResolver.Resolve(spec);
@@ -114,7 +119,6 @@ public static class WorkerHost
         {
             Console.Out.Flush();
             Console.Error.Flush();
-            control.Flush();
         }
     }
 
@@ -124,27 +128,66 @@ public static class WorkerHost
         stopping.Cancel();
     }
 
-    private static WorkerSpec ReadSpec(string path)
+    /// <summary>Reads the one JSON line the parent writes first to standard input.</summary>
+    private static string? ReadSpecLine(Stream stdin, out string? error)
+    {
+        error = null;
+        using var line = new MemoryStream();
+        byte[] buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                int read = stdin.Read(buffer);
+                if (read == 0)
+                {
+                    // The parent closed the pipe before sending a whole spec: it is gone, and the watchdog will end this process.
+                    error = "Standard input closed before the worker spec arrived (the parent exited).";
+                    return null;
+                }
+
+                int newline = Array.IndexOf(buffer, (byte)'\n', 0, read);
+                line.Write(buffer, 0, newline < 0 ? read : newline);
+                if (newline >= 0)
+                {
+                    return Encoding.UTF8.GetString(line.GetBuffer(), 0, (int)line.Length);
+                }
+
+                if (line.Length > WorkerProtocol.MaxSpecBytes)
+                {
+                    error = $"The worker spec is longer than {WorkerProtocol.MaxSpecBytes} bytes: pass large inputs as files, not arguments.";
+                    return null;
+                }
+            }
+        }
+        catch (IOException ex)
+        {
+            error = $"Cannot read the worker spec from standard input: {ex.Message}";
+            return null;
+        }
+    }
+
+    private static WorkerSpec ParseSpec(string json)
     {
         WorkerSpec? spec;
         try
         {
-            spec = JsonSerializer.Deserialize(File.ReadAllText(path), WorkerSpecJsonContext.Default.WorkerSpec);
+            spec = JsonSerializer.Deserialize(json, WorkerSpecJsonContext.Default.WorkerSpec);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        catch (JsonException ex)
         {
-            throw new WorkerStartException($"Cannot read the worker spec '{path}': {ex.Message}", ex);
+            throw new WorkerStartException($"The worker spec on standard input is not valid JSON: {ex.Message}", ex);
         }
 
         if (spec is null || spec.Version != WorkerProtocol.SpecVersion)
         {
             throw new WorkerStartException(
-                $"The worker spec '{path}' has version {spec?.Version}, this host understands {WorkerProtocol.SpecVersion}: the host and the parent use different AgentOs.Sdk versions.");
+                $"The worker spec has version {spec?.Version}, this host understands {WorkerProtocol.SpecVersion}: the host and the parent use different AgentOs.Sdk versions.");
         }
 
         if (spec.WorkerCount < 1 || spec.Directory.Length == 0 || spec.AssemblyName.Length == 0)
         {
-            throw new WorkerStartException($"The worker spec '{path}' is incomplete.");
+            throw new WorkerStartException("The worker spec is incomplete.");
         }
 
         return spec;

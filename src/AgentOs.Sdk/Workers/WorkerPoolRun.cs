@@ -14,14 +14,12 @@ public sealed class WorkerPoolRun : IAsyncDisposable
 {
     private readonly WorkerProcess[] _workers;
     private readonly WorkerRunSettings _settings;
-    private readonly string _specPath;
     private readonly CancellationTokenSource? _timeout;
     private readonly Task<IReadOnlyList<WorkerResult>> _completion;
 
-    private WorkerPoolRun(string directory, string specPath, WorkerProcess[] workers, WorkerRunSettings settings, TimeSpan? timeout)
+    private WorkerPoolRun(string directory, WorkerProcess[] workers, WorkerRunSettings settings, TimeSpan? timeout)
     {
         Directory = directory;
-        _specPath = specPath;
         _workers = workers;
         _settings = settings;
         foreach (WorkerProcess worker in workers)
@@ -131,13 +129,13 @@ public sealed class WorkerPoolRun : IAsyncDisposable
             System.IO.Directory.CreateDirectory(WorkerContext.GetArtifactsDirectory(directory, id));
         }
 
-        string specPath = WriteSpec(directory, workerCount, entry, options);
+        string specLine = SerializeSpec(directory, workerCount, entry, options);
         var workers = new List<WorkerProcess>(workerCount);
         try
         {
             for (int id = 0; id < workerCount; id++)
             {
-                workers.Add(WorkerProcess.Start(id, CreateStartInfo(settings.Host, specPath, id, options), settings));
+                workers.Add(WorkerProcess.Start(id, CreateStartInfo(settings.Host, id, options), specLine, settings));
             }
         }
         catch (Exception ex)
@@ -161,12 +159,11 @@ public sealed class WorkerPoolRun : IAsyncDisposable
                 }
             }
 
-            TryDelete(specPath);
             throw new InvalidOperationException(
                 $"Cannot start worker {workers.Count} of {workerCount} with the host '{settings.Host.DisplayName}': {ex.Message}", ex);
         }
 
-        return new WorkerPoolRun(directory, specPath, [.. workers], settings, options.Timeout);
+        return new WorkerPoolRun(directory, [.. workers], settings, options.Timeout);
     }
 
     private async Task<IReadOnlyList<WorkerResult>> CompleteAsync()
@@ -184,13 +181,7 @@ public sealed class WorkerPoolRun : IAsyncDisposable
         }
         finally
         {
-            if (_timeout is not null)
-            {
-                _timeout.Dispose();
-            }
-
-            // Every worker has read the spec (or never will): remove it so the pool directory holds only the workers' output.
-            TryDelete(_specPath);
+            _timeout?.Dispose();
         }
     }
 
@@ -223,7 +214,7 @@ public sealed class WorkerPoolRun : IAsyncDisposable
         return Path.Combine("store", "workers", runId);
     }
 
-    private static string WriteSpec(string directory, int workerCount, WorkerEntryReference entry, WorkerPoolOptions options)
+    private static string SerializeSpec(string directory, int workerCount, WorkerEntryReference entry, WorkerPoolOptions options)
     {
         var spec = new WorkerSpec
         {
@@ -239,29 +230,23 @@ public sealed class WorkerPoolRun : IAsyncDisposable
             Arguments = options.Arguments,
         };
 
-        string json;
         try
         {
-            json = JsonSerializer.Serialize(spec, WorkerSpecJsonContext.Default.WorkerSpec);
+            // Not indented: strings escape their newlines, so the spec is exactly one line.
+            return JsonSerializer.Serialize(spec, WorkerSpecJsonContext.Default.WorkerSpec);
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
         {
             throw new ArgumentException($"WorkerPoolOptions.Arguments cannot be written as JSON: {ex.Message}", nameof(options), ex);
         }
-
-        // A unique name: runs may share a pool directory. The file is read once by each worker at start-up and deleted after the run;
-        // if the parent crashes, the workers die with it (see WorkerHost), so no fsync is needed.
-        string path = Path.Combine(directory, $".agentos-worker-spec-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, json, Encoding.UTF8);
-        return path;
     }
 
-    private static ProcessStartInfo CreateStartInfo(WorkerHostCommand host, string specPath, int workerId, WorkerPoolOptions options)
+    private static ProcessStartInfo CreateStartInfo(WorkerHostCommand host, int workerId, WorkerPoolOptions options)
     {
         var startInfo = new ProcessStartInfo(host.FileName)
         {
             UseShellExecute = false,
-            // Standard input is the parent-liveness pipe: the worker's watchdog kills it when the parent's end closes.
+            // Standard input carries the spec, then is the parent-liveness pipe: the worker's watchdog kills it when the parent's end closes.
             RedirectStandardInput = true,
             // Both outputs are drained continuously, so a chatty worker never blocks on a full pipe.
             RedirectStandardOutput = true,
@@ -276,7 +261,6 @@ public sealed class WorkerPoolRun : IAsyncDisposable
         }
 
         startInfo.ArgumentList.Add(WorkerProtocol.MarkerArgument);
-        startInfo.ArgumentList.Add(specPath);
         startInfo.ArgumentList.Add(workerId.ToString(CultureInfo.InvariantCulture));
         foreach ((string name, string? value) in options.EnvironmentVariables)
         {
@@ -293,15 +277,4 @@ public sealed class WorkerPoolRun : IAsyncDisposable
         return startInfo;
     }
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // A leftover spec holds no data of the run; it is named .agentos-worker-spec-*.json and safe to delete.
-        }
-    }
 }

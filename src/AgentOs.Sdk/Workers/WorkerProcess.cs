@@ -16,7 +16,7 @@ public sealed class WorkerProcess
     /// <summary>Longer lines are split, so a worker that never writes a newline cannot make the parent buffer without limit.</summary>
     internal const int MaxLineLength = 8192;
 
-    /// <summary>How long to keep reading after the worker exited, in case a descendant still holds its pipes open.</summary>
+    /// <summary>How long to keep using the pipes after the worker exited, in case a descendant still holds them open.</summary>
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(5);
 
     private readonly Process _process;
@@ -33,7 +33,7 @@ public sealed class WorkerProcess
     private bool _exited;
     private WorkerResult? _result;
 
-    private WorkerProcess(int workerId, Process process, WorkerRunSettings settings, long startTimestamp)
+    private WorkerProcess(int workerId, Process process, string specLine, WorkerRunSettings settings, long startTimestamp)
     {
         WorkerId = workerId;
         ProcessId = process.Id;
@@ -41,7 +41,7 @@ public sealed class WorkerProcess
         _settings = settings;
         _startTimestamp = startTimestamp;
         _errorTail = new LineTail(settings.StderrTailLines);
-        Completion = MonitorAsync();
+        Completion = MonitorAsync(specLine);
     }
 
     /// <summary>The worker's id, from 0 to the worker count minus 1.</summary>
@@ -121,7 +121,7 @@ public sealed class WorkerProcess
         return waiter.WaitAsync(this, cancellationToken);
     }
 
-    internal static WorkerProcess Start(int workerId, ProcessStartInfo startInfo, WorkerRunSettings settings)
+    internal static WorkerProcess Start(int workerId, ProcessStartInfo startInfo, string specLine, WorkerRunSettings settings)
     {
         long startTimestamp = settings.TimeProvider.GetTimestamp();
         var process = new Process { StartInfo = startInfo };
@@ -135,7 +135,7 @@ public sealed class WorkerProcess
             throw;
         }
 
-        return new WorkerProcess(workerId, process, settings, startTimestamp);
+        return new WorkerProcess(workerId, process, specLine, settings, startTimestamp);
     }
 
     /// <summary>Kills the worker because the run's timeout elapsed.</summary>
@@ -154,17 +154,19 @@ public sealed class WorkerProcess
         Kill();
     }
 
-    private async Task<WorkerResult> MonitorAsync()
+    private async Task<WorkerResult> MonitorAsync(string specLine)
     {
         using var stopReading = new CancellationTokenSource();
         Task output = PumpAsync(_process.StandardOutput, OnOutputLine, stopReading.Token);
         Task error = PumpAsync(_process.StandardError, OnErrorLine, stopReading.Token);
         Task exited = _process.WaitForExitAsync();
+        // Concurrently: a large spec fills the pipe until the worker reads it, and a host that never reads must not block the monitor.
+        Task sent = SendSpecAsync(_process.StandardInput, specLine, stopReading.Token);
 
         await WatchStartAsync(exited).ConfigureAwait(false);
         await exited.ConfigureAwait(false);
         TimeSpan duration = _settings.TimeProvider.GetElapsedTime(_startTimestamp);
-        await DrainAsync(Task.WhenAll(output, error), stopReading).ConfigureAwait(false);
+        await DrainAsync(Task.WhenAll(output, error, sent), stopReading).ConfigureAwait(false);
 
         int observed;
         lock (_gate)
@@ -234,9 +236,23 @@ public sealed class WorkerProcess
         }
         catch (TimeoutException)
         {
-            // A descendant of the worker inherited its pipes and keeps them open: stop reading rather than hang the pool.
+            // A descendant of the worker inherited its pipes and keeps them open: stop using them rather than hang the pool.
             await stopReading.CancelAsync().ConfigureAwait(false);
             _errorTail.Add("[agentos] stopped reading: a process started by the worker still holds its output open.");
+        }
+    }
+
+    private static async Task SendSpecAsync(StreamWriter stdin, string specLine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The write end then stays open, unwritten, for the life of the worker: its closing tells the worker the parent died.
+            await stdin.WriteLineAsync(specLine.AsMemory(), cancellationToken).ConfigureAwait(false);
+            await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The worker exited without reading its spec (a host without the WorkerHost line): reported from its exit.
         }
     }
 

@@ -36,12 +36,12 @@ public sealed class WorkerPoolTests : IDisposable
             Assert.Equal($"{result.WorkerId}/10 worker_{result.WorkerId}.db {result.ProcessId}", await File.ReadAllTextAsync(artifact));
         }
 
-        // The run removes its spec file: the pool directory holds only the workers' output.
+        // The spec travels on stdin: the pool directory holds only the workers' output.
         Assert.Equal(["artifacts"], Directory.EnumerateFileSystemEntries(_directory.Path).Select(Path.GetFileName));
     }
 
     [Fact]
-    public async Task Arguments_round_trip_to_every_worker_and_a_static_method_is_accepted()
+    public async Task Arguments_and_environment_variables_reach_every_worker_and_a_static_method_is_accepted()
     {
         WorkerPoolOptions options = Options();
         options.Arguments["name"] = "drill \"α\"";
@@ -49,6 +49,9 @@ public sealed class WorkerPoolTests : IDisposable
         options.Arguments["ratio"] = 0.5;
         options.Arguments["items"] = new JsonArray(1, 2, 3);
         options.Arguments["nested"] = new JsonObject { ["flag"] = true, ["empty"] = null };
+        // Larger than a pipe buffer (64 KiB): the spec that carries the arguments must still arrive whole.
+        options.Arguments["large"] = new string('z', 300_000) + "\nend";
+        options.EnvironmentVariables["AGENTOS_WORKER_TEST"] = "from the parent";
 
         IReadOnlyList<WorkerResult> results = await WorkerPool.RunAsync(2, EchoArgumentsAsync, options);
 
@@ -58,7 +61,7 @@ public sealed class WorkerPoolTests : IDisposable
             string echoed = await File.ReadAllTextAsync(Path.Combine(_directory.Path, "artifacts", $"worker_{result.WorkerId}", "arguments.json"));
             Assert.True(JsonNode.DeepEquals(options.Arguments, JsonNode.Parse(echoed)), echoed);
             string typed = await File.ReadAllTextAsync(Path.Combine(_directory.Path, "artifacts", $"worker_{result.WorkerId}", "typed.txt"));
-            Assert.Equal("drill \"α\"|3|0.5|1,2,3|True|missing: Worker argument 'absent' is missing", typed);
+            Assert.Equal("drill \"α\"|3|0.5|1,2,3|True|missing: Worker argument 'absent' is missing|env: from the parent", typed);
         }
     }
 
@@ -134,6 +137,37 @@ public sealed class WorkerPoolTests : IDisposable
         Assert.Equal([1995, 1996, 1997, 1998, 1999], tail.Select(l => int.Parse(l.Split(' ')[1], CultureInfo.InvariantCulture)));
     }
 
+    [Fact]
+    public async Task A_callback_that_throws_does_not_stop_the_draining_and_fails_the_run_at_the_end()
+    {
+        int linesSeen = 0;
+        WorkerPoolOptions options = Options();
+        options.OutputLineReceived = (_, line) =>
+        {
+            Interlocked.Increment(ref linesSeen);
+            throw new FormatException($"cannot parse '{line}'");
+        };
+
+        await using WorkerPoolRun run = WorkerPool.Start(
+            1,
+            static (_, _) =>
+            {
+                for (int i = 0; i < 1_000; i++)
+                {
+                    Console.WriteLine($"progress {i} {new string('p', 100)}");
+                }
+
+                return Task.FromResult(0);
+            },
+            options);
+
+        InvalidOperationException failure = await Assert.ThrowsAsync<InvalidOperationException>(() => run.WaitAsync());
+        Assert.IsType<FormatException>(failure.InnerException);
+        Assert.StartsWith("cannot parse 'progress 0 ", failure.InnerException.Message, StringComparison.Ordinal);
+        Assert.Equal(1_000, linesSeen);
+        Assert.Equal(0, (await run.Workers[0].WaitForExitAsync()).ExitCode);
+    }
+
     private WorkerPoolOptions Options() => new() { Directory = _directory.Path, HostPath = TestHostProgram.Path };
 
     private static async Task<int> EchoArgumentsAsync(WorkerContext context, CancellationToken cancellationToken)
@@ -157,7 +191,8 @@ public sealed class WorkerPoolTests : IDisposable
             context.GetArgument<double>("ratio").ToString(CultureInfo.InvariantCulture),
             string.Join(',', context.GetArgument<int[]>("items")),
             context.GetArgument<JsonObject>("nested")["flag"]!.GetValue<bool>().ToString(),
-            $"missing: {missing}");
+            $"missing: {missing}",
+            $"env: {Environment.GetEnvironmentVariable("AGENTOS_WORKER_TEST")}");
         await File.WriteAllTextAsync(Path.Combine(context.ArtifactsDirectory, "typed.txt"), typed, cancellationToken);
         return 0;
     }

@@ -14,17 +14,17 @@ namespace AgentOs.Sdk.Workers.Internal;
 /// </remarks>
 internal static class ParentWatchdog
 {
-    public static void Start()
+    /// <summary>Watches <paramref name="stdin"/> (the worker's standard input, after the spec line) on a background thread.</summary>
+    public static void Start(Stream stdin)
     {
-        var thread = new Thread(Watch) { IsBackground = true, Name = "AgentOs worker parent watchdog" };
+        var thread = new Thread(() => Watch(stdin)) { IsBackground = true, Name = "AgentOs worker parent watchdog" };
         thread.Start();
     }
 
-    private static void Watch()
+    private static void Watch(Stream stdin)
     {
         try
         {
-            using Stream stdin = Console.OpenStandardInput();
             byte[] buffer = new byte[256];
             while (stdin.Read(buffer) > 0)
             {

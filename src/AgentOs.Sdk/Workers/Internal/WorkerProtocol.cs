@@ -8,11 +8,17 @@ namespace AgentOs.Sdk.Workers.Internal;
 /// </summary>
 internal static class WorkerProtocol
 {
-    /// <summary>The first argument of a worker process: <c>host --agentos-worker &lt;spec file&gt; &lt;worker id&gt;</c>.</summary>
+    /// <summary>
+    /// The first argument of a worker process: <c>host --agentos-worker &lt;worker id&gt;</c>. The spec follows as one JSON line on
+    /// the worker's standard input (no file to clean up, no command-line length limit).
+    /// </summary>
     public const string MarkerArgument = "--agentos-worker";
 
-    /// <summary>Version of the spec file; a host built against another version refuses it with a clear message.</summary>
+    /// <summary>Version of the spec; a host built against another version refuses it with a clear message.</summary>
     public const int SpecVersion = 1;
+
+    /// <summary>The longest spec a worker accepts, in bytes (the arguments are most of it).</summary>
+    public const int MaxSpecBytes = 64 * 1024 * 1024;
 
     /// <summary>
     /// Prefix of a control line. It starts with the ASCII record separator, which no progress text contains, so the parent

@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace AgentOs.Sdk.Workers.Internal;
 
 /// <summary>
-/// What a worker process needs to find and run its entry. The parent writes it once per run to a JSON file in the pool
-/// directory and passes the file's path (not the content) on the command line, so large arguments never hit argv limits.
+/// What a worker process needs to find and run its entry. The parent serializes it once per run and writes it as one JSON line
+/// to each worker's standard input: nothing is left on disk if the parent dies, and large arguments never hit argv limits.
 /// </summary>
 internal sealed class WorkerSpec
 {
