@@ -12,12 +12,26 @@ namespace AgentOs.Sdk.Workers;
 /// </remarks>
 public sealed class WorkerContext
 {
+    private readonly string? _argumentsJson;
+    private JsonObject? _arguments;
+
     /// <summary>Creates the context of worker <paramref name="workerId"/> of <paramref name="workerCount"/>.</summary>
     /// <param name="workerId">The worker's id, from 0 to <paramref name="workerCount"/> minus 1.</param>
     /// <param name="workerCount">How many workers the pool runs.</param>
     /// <param name="directory">The pool directory; made absolute.</param>
     /// <param name="arguments">The arguments from the parent; empty when <see langword="null"/>.</param>
     public WorkerContext(int workerId, int workerCount, string directory, JsonObject? arguments = null)
+        : this(workerId, workerCount, directory, arguments ?? [], argumentsJson: null)
+    {
+    }
+
+    /// <summary>The context of a worker process: the arguments arrive as JSON text and are parsed when first read.</summary>
+    internal WorkerContext(int workerId, int workerCount, string directory, string argumentsJson)
+        : this(workerId, workerCount, directory, arguments: null, argumentsJson)
+    {
+    }
+
+    private WorkerContext(int workerId, int workerCount, string directory, JsonObject? arguments, string? argumentsJson)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workerCount, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(workerId);
@@ -29,7 +43,8 @@ public sealed class WorkerContext
         Directory = Path.GetFullPath(directory);
         DatabasePath = GetDatabasePath(Directory, workerId);
         ArtifactsDirectory = GetArtifactsDirectory(Directory, workerId);
-        Arguments = arguments ?? [];
+        _arguments = arguments;
+        _argumentsJson = argumentsJson;
     }
 
     /// <summary>The worker's id, from 0 to <see cref="WorkerCount"/> minus 1.</summary>
@@ -51,7 +66,7 @@ public sealed class WorkerContext
     public string ArtifactsDirectory { get; }
 
     /// <summary>The arguments the parent set in <see cref="WorkerPoolOptions.Arguments"/>.</summary>
-    public JsonObject Arguments { get; }
+    public JsonObject Arguments => _arguments ?? LazyInitializer.EnsureInitialized(ref _arguments, ParseArguments);
 
     /// <summary>Reads argument <paramref name="name"/> as a <typeparamref name="T"/> with reflection-based JSON.</summary>
     /// <typeparam name="T">The type to read the argument as.</typeparam>
@@ -75,6 +90,11 @@ public sealed class WorkerContext
         ArgumentNullException.ThrowIfNull(jsonTypeInfo);
         return Read(name, node => node.Deserialize(jsonTypeInfo));
     }
+
+    // Parsed on first use: a worker that never reads its arguments does not pay for loading the JSON library.
+    private JsonObject ParseArguments() =>
+        JsonNode.Parse(_argumentsJson ?? "{}") as JsonObject
+        ?? throw new InvalidOperationException("The worker arguments sent by the parent are not a JSON object.");
 
     private T Read<T>(string name, Func<JsonNode?, T?> deserialize)
     {

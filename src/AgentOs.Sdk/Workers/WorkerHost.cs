@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using AgentOs.Sdk.Workers.Internal;
 
 namespace AgentOs.Sdk.Workers;
@@ -40,9 +39,10 @@ public static class WorkerHost
             return false;
         }
 
-        // Keep the real stdout: the entry may redirect Console.Out, but control lines must reach the parent.
-        TextWriter control = Console.Out;
-        control.WriteLine(WorkerProtocol.ReadyLine);
+        // Control lines go to the raw stdout stream: it works even if the entry redirects Console.Out, and it spares a worker
+        // the set-up of Console.Out when the entry never prints.
+        Stream control = Console.OpenStandardOutput();
+        WriteControlLine(control, WorkerProtocol.ReadyLine);
 
         // Standard input carries the spec line, then stays open until the parent dies: the watchdog takes it from there.
         Stream stdin = Console.OpenStandardInput();
@@ -50,9 +50,21 @@ public static class WorkerHost
         ParentWatchdog.Start(stdin);
 
         exitCode = Run(args, specLine, specError);
-        control.WriteLine(WorkerProtocol.ExitLine(exitCode));
-        control.Flush();
+        WriteControlLine(control, WorkerProtocol.ExitLine(exitCode));
         return true;
+    }
+
+    private static void WriteControlLine(Stream stdout, string line)
+    {
+        try
+        {
+            stdout.Write(Encoding.UTF8.GetBytes(line + "\n"));
+            stdout.Flush();
+        }
+        catch (IOException)
+        {
+            // Nobody reads our output any more (the parent is gone); the watchdog ends this process.
+        }
     }
 
     [RequiresUnreferencedCode(WorkerEntryResolver.TrimmingMessage)]
@@ -77,7 +89,7 @@ public static class WorkerHost
             }
 
             entry = WorkerEntryResolver.Resolve(spec);
-            context = new WorkerContext(workerId, spec.WorkerCount, spec.Directory, spec.Arguments);
+            context = new WorkerContext(workerId, spec.WorkerCount, spec.Directory, spec.ArgumentsJson);
         }
         catch (Exception ex) when (ex is WorkerStartException or ArgumentException)
         {
@@ -115,11 +127,7 @@ public static class WorkerHost
             Console.Error.WriteLine(ex.ToString());
             return WorkerExitCodes.EntryFailed;
         }
-        finally
-        {
-            Console.Out.Flush();
-            Console.Error.Flush();
-        }
+
     }
 
     private static void Stop(PosixSignalContext signal, CancellationTokenSource stopping)
@@ -167,22 +175,16 @@ public static class WorkerHost
         }
     }
 
-    private static WorkerSpec ParseSpec(string json)
+    private static WorkerSpec ParseSpec(string line)
     {
-        WorkerSpec? spec;
+        WorkerSpec spec;
         try
         {
-            spec = JsonSerializer.Deserialize(json, WorkerSpecJsonContext.Default.WorkerSpec);
+            spec = WorkerSpec.Parse(line);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is FormatException or OverflowException)
         {
-            throw new WorkerStartException($"The worker spec on standard input is not valid JSON: {ex.Message}", ex);
-        }
-
-        if (spec is null || spec.Version != WorkerProtocol.SpecVersion)
-        {
-            throw new WorkerStartException(
-                $"The worker spec has version {spec?.Version}, this host understands {WorkerProtocol.SpecVersion}: the host and the parent use different AgentOs.Sdk versions.");
+            throw new WorkerStartException($"The worker spec on standard input is malformed: {ex.Message}", ex);
         }
 
         if (spec.WorkerCount < 1 || spec.Directory.Length == 0 || spec.AssemblyName.Length == 0)

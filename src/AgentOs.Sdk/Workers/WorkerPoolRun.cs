@@ -216,29 +216,26 @@ public sealed class WorkerPoolRun : IAsyncDisposable
 
     private static string SerializeSpec(string directory, int workerCount, WorkerEntryReference entry, WorkerPoolOptions options)
     {
-        var spec = new WorkerSpec
-        {
-            Version = WorkerProtocol.SpecVersion,
-            AssemblyName = entry.AssemblyName,
-            AssemblyPath = entry.AssemblyPath,
-            ModuleVersionId = entry.ModuleVersionId,
-            MetadataToken = entry.MetadataToken,
-            DeclaringType = entry.DeclaringType,
-            MethodName = entry.MethodName,
-            WorkerCount = workerCount,
-            Directory = directory,
-            Arguments = options.Arguments,
-        };
-
+        string arguments;
         try
         {
-            // Not indented: strings escape their newlines, so the spec is exactly one line.
-            return JsonSerializer.Serialize(spec, WorkerSpecJsonContext.Default.WorkerSpec);
+            arguments = options.Arguments.ToJsonString();
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException)
         {
             throw new ArgumentException($"WorkerPoolOptions.Arguments cannot be written as JSON: {ex.Message}", nameof(options), ex);
         }
+
+        return new WorkerSpec(
+            entry.AssemblyName,
+            entry.AssemblyPath,
+            entry.ModuleVersionId,
+            entry.MetadataToken,
+            entry.DeclaringType,
+            entry.MethodName,
+            workerCount,
+            directory,
+            arguments).Format();
     }
 
     private static ProcessStartInfo CreateStartInfo(WorkerHostCommand host, int workerId, WorkerPoolOptions options)

@@ -85,6 +85,29 @@ public sealed class WorkerHostTests : IDisposable
         Assert.Equal((text, control), WorkerProtocol.Split(line));
     }
 
+    [Fact]
+    public void The_spec_line_round_trips_paths_and_arguments_with_tabs_newlines_and_backslashes()
+    {
+        var spec = new WorkerSpec(
+            "Entry, Version=1.0.0.0",
+            "/tmp/odd\tdir\\with\nbreaks/Entry.dll",
+            Guid.NewGuid(),
+            0x06000042,
+            "Entry+<>c",
+            "<Main>b__0_0",
+            20,
+            "C:\\pool\\new\tline\n",
+            "{\"text\":\"a\\tb\\nc\\\\d\"}");
+
+        string line = spec.Format();
+
+        Assert.DoesNotContain('\n', line);
+        Assert.Equal(spec, WorkerSpec.Parse(line));
+        FormatException other = Assert.Throws<FormatException>(() => WorkerSpec.Parse("v0\tsomething"));
+        Assert.Contains("different AgentOs.Sdk versions", other.Message, StringComparison.Ordinal);
+        Assert.Throws<FormatException>(() => WorkerSpec.Parse(line.Replace("\\\\", "\\q", StringComparison.Ordinal)));
+    }
+
     private static async Task<bool> WaitForCommandAsync(int pid, string command)
     {
         for (int i = 0; i < 500; i++)
