@@ -169,16 +169,18 @@ public sealed class WorkerProcess
         await DrainAsync(Task.WhenAll(output, error, sent), stopReading).ConfigureAwait(false);
 
         int observed;
+        string stderrTail;
         lock (_gate)
         {
             _exited = true;
             observed = _process.ExitCode;
+            stderrTail = _errorTail.ToString();
         }
 
         _process.Dispose();
 
         (int? exitCode, int? signal) = WorkerProtocol.Interpret(observed, _announcedExitCode);
-        var result = new WorkerResult(WorkerId, ProcessId, exitCode, signal, duration, _errorTail.ToString())
+        var result = new WorkerResult(WorkerId, ProcessId, exitCode, signal, duration, stderrTail)
         {
             TimedOut = _timedOut && signal is not null,
         };
@@ -218,7 +220,7 @@ public sealed class WorkerProcess
         await cancel.CancelAsync().ConfigureAwait(false);
         if (first == timeout)
         {
-            _errorTail.Add($"[agentos] the host did not start the worker within {_settings.StartTimeout}; killed it.");
+            AddErrorLine($"[agentos] the host did not start the worker within {_settings.StartTimeout}; killed it.");
             Kill();
             lock (_gate)
             {
@@ -238,7 +240,7 @@ public sealed class WorkerProcess
         {
             // A descendant of the worker inherited its pipes and keeps them open: stop using them rather than hang the pool.
             await stopReading.CancelAsync().ConfigureAwait(false);
-            _errorTail.Add("[agentos] stopped reading: a process started by the worker still holds its output open.");
+            AddErrorLine("[agentos] stopped reading: a process started by the worker still holds its output open.");
         }
     }
 
@@ -319,8 +321,17 @@ public sealed class WorkerProcess
 
     private void OnErrorLine(string line)
     {
-        _errorTail.Add(line);
+        AddErrorLine(line);
         _settings.Notify(_settings.ErrorLineReceived, WorkerId, line);
+    }
+
+    private void AddErrorLine(string line)
+    {
+        // The pool's own notes can arrive while the stderr reader still runs.
+        lock (_gate)
+        {
+            _errorTail.Add(line);
+        }
     }
 
     private InvalidOperationException NoMatchingLine(WorkerResult result) =>

@@ -43,6 +43,20 @@ public sealed class WorkerEntryValidationTests
     }
 
     [Fact]
+    public void A_capturing_local_function_is_refused_by_its_name()
+    {
+        int limit = 5;
+        Task<int> LimitedAsync(WorkerContext context, CancellationToken cancellationToken) => Task.FromResult(limit);
+
+        ArgumentException refused = Refuse(LimitedAsync);
+
+        Assert.Contains(
+            "'local function LimitedAsync in AgentOs.Sdk.Tests.Workers.WorkerEntryValidationTests.A_capturing_local_function_is_refused_by_its_name' captures 'limit'",
+            refused.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_instance_method_is_refused()
     {
         ArgumentException refused = Refuse(InstanceEntryAsync);

@@ -168,6 +168,26 @@ public sealed class WorkerPoolTests : IDisposable
         Assert.Equal(0, (await run.Workers[0].WaitForExitAsync()).ExitCode);
     }
 
+    [Fact]
+    public async Task A_dll_host_is_run_with_the_dotnet_launcher()
+    {
+        WorkerPoolOptions options = Options();
+        options.HostPath = Path.Combine(AppContext.BaseDirectory, "AgentOs.Sdk.TestHost.dll");
+
+        WorkerResult result = Assert.Single(await WorkerPool.RunAsync(
+            1,
+            static async (context, cancellationToken) =>
+            {
+                await File.WriteAllTextAsync(Path.Combine(context.ArtifactsDirectory, "process.txt"), Environment.ProcessPath, cancellationToken);
+                return 0;
+            },
+            options));
+
+        Assert.Equal(0, result.ExitCode);
+        string processPath = await File.ReadAllTextAsync(Path.Combine(_directory.Path, "artifacts", "worker_0", "process.txt"));
+        Assert.Equal("dotnet", Path.GetFileNameWithoutExtension(processPath));
+    }
+
     private WorkerPoolOptions Options() => new() { Directory = _directory.Path, HostPath = TestHostProgram.Path };
 
     private static async Task<int> EchoArgumentsAsync(WorkerContext context, CancellationToken cancellationToken)

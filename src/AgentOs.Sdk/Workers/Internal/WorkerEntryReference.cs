@@ -70,7 +70,7 @@ internal sealed record WorkerEntryReference(
             if (captured.Count > 0)
             {
                 throw new ArgumentException(
-                    $"The worker entry '{Describe(method)}' is a lambda that captures {JoinNames(captured)}: captured variables stay in this "
+                    $"The worker entry '{Describe(method)}' captures {JoinNames(captured)}: captured variables stay in this "
                     + "process and do not exist in the worker process." + Advice, parameterName);
             }
         }
@@ -100,14 +100,38 @@ internal sealed record WorkerEntryReference(
             return method.Name;
         }
 
-        // Lambdas are named "<Member>b__1_0" and live on a closure class nested in the user's type.
-        if (method.Name.StartsWith('<') && method.Name.IndexOf('>', StringComparison.Ordinal) is > 1 and int end)
+        // Lambdas are named "<Member>b__1_0" and live on a closure class nested in the user's type;
+        // local functions are named "<Member>g__Name|1_0".
+        string name = method.Name;
+        if (name.StartsWith('<') && ClosingBracket(name) is > 1 and int end)
         {
             Type owner = IsClosureClass(type) && type.DeclaringType is not null ? type.DeclaringType : type;
-            return $"lambda in {owner.FullName}.{method.Name[1..end]}";
+            // Top-level statements compile to a method named "<Main>$".
+            string member = name[1..end] == "<Main>$" ? $"{owner.FullName} (top-level statements)" : $"{owner.FullName}.{name[1..end]}";
+            int local = name.IndexOf("g__", end, StringComparison.Ordinal);
+            int bar = name.IndexOf('|', end);
+            return local == end + 1 && bar > local
+                ? $"local function {name[(local + 3)..bar]} in {member}"
+                : $"lambda in {member}";
         }
 
         return $"{type.FullName}.{method.Name}";
+    }
+
+    /// <summary>The index of the '>' that closes the '&lt;' at index 0 (names nest: "&lt;&lt;Main&gt;$&gt;b__0_0"), or -1.</summary>
+    private static int ClosingBracket(string name)
+    {
+        int depth = 0;
+        for (int i = 0; i < name.Length; i++)
+        {
+            depth += name[i] switch { '<' => 1, '>' => -1, _ => 0 };
+            if (depth == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     internal static bool IsClosureClass(Type type) =>
