@@ -232,7 +232,8 @@ internal sealed class AtomicWriteSession : IDisposable
             // CreateNew is O_CREAT|O_EXCL: this writer alone owns the file; two writers never share a temp.
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
-            Share = FileShare.Read,
+            // Readers welcome; Delete so that Windows lets the open file be renamed (Unix ignores it).
+            Share = FileShare.Read | FileShare.Delete,
             BufferSize = bufferSize,
         };
         if (!OperatingSystem.IsWindows() && options.UnixCreateMode is { } createMode)
