@@ -79,11 +79,14 @@ public sealed class AtomicFileConcurrencyTests(ITestOutputHelper output) : IDisp
             // the directory lock and Verify reads it under the shared lock.
             var reader = new Thread(() =>
             {
+                // Files are never deleted here: once the pair has verified, it must verify at every later read.
+                bool seenValid = false;
                 while (!writersDone.IsCancellationRequested)
                 {
                     AtomicVerifyResult result = AtomicFile.Verify(path);
                     if (result.IsValid)
                     {
+                        seenValid = true;
                         Interlocked.Increment(ref verifiedReads);
                         if (!known.Contains(result.Sha256!))
                         {
@@ -93,7 +96,7 @@ public sealed class AtomicFileConcurrencyTests(ITestOutputHelper output) : IDisp
                             }
                         }
                     }
-                    else if (File.Exists(path + ".ok"))
+                    else if (seenValid)
                     {
                         lock (readerErrors)
                         {

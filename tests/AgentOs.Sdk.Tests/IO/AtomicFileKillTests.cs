@@ -101,13 +101,15 @@ public sealed class AtomicFileKillTests(ITestOutputHelper output) : IDisposable
     private static string RunAndKill(string path, int payloadSeed, int phaseSeed, int signals)
     {
         using Process child = TestHostProcess.Start(TestHostModes.AtomicWriterLoop, path, Invariant(payloadSeed), Invariant(PayloadSize), Invariant(phaseSeed));
+        // A writer that stops printing is a hang to report, not to wait for: kill it, and ReadLine then returns null.
+        using var watchdog = new Timer(_ => child.Kill(), null, TimeSpan.FromMinutes(1), Timeout.InfiniteTimeSpan);
         try
         {
             string phase = "";
             while (signals > 0)
             {
                 string line = child.StandardOutput.ReadLine()
-                    ?? throw new InvalidOperationException($"The writer exited early ({child.StandardError.ReadToEnd()}).");
+                    ?? throw new InvalidOperationException($"The writer exited or hung before it signalled ({child.StandardError.ReadToEnd()}).");
                 if (line.StartsWith("mark ", StringComparison.Ordinal))
                 {
                     phase = line[5..];
