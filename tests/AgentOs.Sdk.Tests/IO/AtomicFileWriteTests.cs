@@ -277,6 +277,54 @@ public sealed class AtomicFileWriteTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_overload_that_takes_options_honours_them()
+    {
+        var when = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var options = new AtomicWriteOptions { TimeProvider = new FakeTimeProvider(when), CreateDirectories = true };
+        string Next(string name) => Path.Combine(_dir.Path, "made-by-options", name);
+        byte[] bytes = [1, 2, 3];
+        string[] lines = ["a", "b"];
+
+        AtomicWriteResult[] results =
+        [
+            AtomicFile.WriteAllBytes(Next("1"), bytes, options),
+            AtomicFile.WriteAllBytes(Next("2"), bytes.AsSpan(), options),
+            await AtomicFile.WriteAllBytesAsync(Next("3"), bytes, options),
+            await AtomicFile.WriteAllBytesAsync(Next("4"), bytes.AsMemory(), options),
+            AtomicFile.WriteAllText(Next("5"), "t", options),
+            AtomicFile.WriteAllText(Next("6"), "t", Encoding.Latin1, options),
+            await AtomicFile.WriteAllTextAsync(Next("7"), "t", options),
+            await AtomicFile.WriteAllTextAsync(Next("8"), "t", Encoding.Latin1, options),
+            AtomicFile.WriteAllLines(Next("9"), lines, options),
+            AtomicFile.WriteAllLines(Next("10"), lines, Encoding.Latin1, options),
+            await AtomicFile.WriteAllLinesAsync(Next("11"), lines, options),
+            await AtomicFile.WriteAllLinesAsync(Next("12"), lines, Encoding.Latin1, options),
+            AtomicFile.Write(Next("13"), s => s.Write(bytes), options),
+            await AtomicFile.WriteAsync(Next("14"), (s, ct) => s.WriteAsync(bytes, ct), options),
+            AtomicFile.WriteJson(Next("15"), new Sample("j", 1), SampleJsonContext.Default.Sample, options),
+            await AtomicFile.WriteJsonAsync(Next("16"), new Sample("j", 1), SampleJsonContext.Default.Sample, options),
+        ];
+
+        Assert.All(results, r => Assert.Equal(when, r.Timestamp));
+        Assert.All(results, r => Assert.True(AtomicFile.Verify(r.Path).IsValid, r.Path));
+        Assert.Equal(bytes, File.ReadAllBytes(Next("2")));
+        Assert.Equal("t", File.ReadAllText(Next("6"), Encoding.Latin1));
+        Assert.Equal(["a", "b"], File.ReadAllLines(Next("10"), Encoding.Latin1));
+    }
+
+    [Fact]
+    public void WriteAllLines_with_an_encoding_and_no_options_matches_File()
+    {
+        IEnumerable<string> lines = new[] { "x", "ÿ" }.Where(_ => true);
+        string reference = _dir.File("reference.txt");
+        File.WriteAllLines(reference, lines, Encoding.Latin1);
+
+        AtomicFile.WriteAllLines(_dir.File("latin1.txt"), lines, Encoding.Latin1);
+
+        Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(_dir.File("latin1.txt")));
+    }
+
+    [Fact]
     public void Missing_parent_directories_are_created()
     {
         string path = Path.Combine(_dir.Path, "a", "b", "c", "deep.txt");
