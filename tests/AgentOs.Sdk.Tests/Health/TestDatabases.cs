@@ -46,16 +46,38 @@ internal static class TestDatabases
         return path;
     }
 
+    /// <summary>The page number of a table's root and the page size, to corrupt exactly that page.</summary>
+    public static (long RootPage, long PageSize) RootPage(string path, string table)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_schema WHERE type = 'table' AND name = $name";
+        command.Parameters.AddWithValue("$name", table);
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        var result = (reader.GetInt64(0), reader.GetInt64(1));
+        reader.Close();
+        connection.Close();
+        SqliteConnection.ClearAllPools();
+        return result;
+    }
+
     public static void Execute(string path, string sql)
     {
         using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.ExecuteNonQuery();
+            ExecuteOn(connection, sql);
         }
 
         SqliteConnection.ClearAllPools();
+    }
+
+    public static void ExecuteOn(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 }

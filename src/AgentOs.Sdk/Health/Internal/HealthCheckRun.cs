@@ -420,6 +420,11 @@ internal sealed class HealthCheckRun : IDisposable
                 CultureInfo.InvariantCulture,
                 $"PRAGMA quick_check on '{_path}' ({_length} bytes) did not finish within {timeout.TotalMilliseconds:0} ms and was stopped: run it offline, or raise StartupHealthCheckOptions.QuickCheckTimeout."));
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCorrupt)
+        {
+            // A page so damaged that quick_check cannot even walk it.
+            return CheckOutcome.Fail($"'{_path}' failed PRAGMA quick_check: {ex.Message}");
+        }
         finally
         {
             raw.sqlite3_progress_handler(handle, 0, null, null);
