@@ -388,14 +388,14 @@ internal sealed class HealthCheckRun : IDisposable
         var timeout = _options.QuickCheckTimeout;
         var timedOut = false;
 
-        // SQLite calls this every 1000 virtual-machine steps; a non-zero answer interrupts the statement.
+        // SQLite calls this every 100 steps (quick_check counts the pages and cells it visits); a non-zero answer interrupts it.
         delegate_progress stopAtDeadline = _ =>
         {
             timedOut = clock.GetElapsedTime(started) >= timeout;
             return timedOut ? 1 : 0;
         };
         var handle = command.Connection!.Handle!;
-        raw.sqlite3_progress_handler(handle, 1000, stopAtDeadline, null);
+        raw.sqlite3_progress_handler(handle, 100, stopAtDeadline, null);
         try
         {
             command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA quick_check({QuickCheckMaxErrors})");
