@@ -1,1 +1,3 @@
-return 0;
+using AgentOs.Cli;
+
+return AgentOsCli.Run(args, CliConsole.System);

@@ -102,6 +102,8 @@ public sealed class StartupHealthCheck
     private StartupHealthReport RunAllChecks(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        // Loads the native library before the clock starts; a library that cannot load fails sqlite_version below.
+        var sqliteVersion = Execute(() => CheckOutcome.Pass(HealthCheckRun.LibraryVersion)) is { Passed: true } loaded ? loaded.Message : "unknown";
         var clock = _options.TimeProvider;
         var checkedAt = clock.GetUtcNow();
         var started = clock.GetTimestamp();
@@ -116,7 +118,7 @@ public sealed class StartupHealthCheck
             (HealthCheckNames.SchemaVersion, run.SchemaVersionCheck, true),
             (HealthCheckNames.RecoveryTables, run.RecoveryTables, true),
             (HealthCheckNames.ApplicationId, run.ApplicationId, optional.HasFlag(OptionalHealthChecks.ApplicationId)),
-            (HealthCheckNames.SqliteVersion, run.SqliteVersion, optional.HasFlag(OptionalHealthChecks.SqliteVersion)),
+            (HealthCheckNames.SqliteVersion, HealthCheckRun.SqliteVersion, optional.HasFlag(OptionalHealthChecks.SqliteVersion)),
             (HealthCheckNames.QuickCheck, run.QuickCheck, optional.HasFlag(OptionalHealthChecks.QuickCheck)),
             (HealthCheckNames.DirectoryWritable, run.DirectoryWritable, optional.HasFlag(OptionalHealthChecks.DirectoryWritable)),
         ];
@@ -140,7 +142,6 @@ public sealed class StartupHealthCheck
             }
         }
 
-        var sqliteVersion = Execute(() => CheckOutcome.Pass(run.RunningSqliteVersion())) is { Passed: true } version ? version.Message : "unknown";
         return new StartupHealthReport(DatabasePath, checkedAt, results, sqliteVersion, run.SchemaVersion, clock.GetElapsedTime(started));
     }
 

@@ -48,19 +48,18 @@ internal sealed class HealthCheckRun : IDisposable
 
     public SchemaVersion? SchemaVersion { get; private set; }
 
-    /// <summary>The version of the SQLite library in use (read from the check's connection, or an in-memory one).</summary>
-    public string RunningSqliteVersion()
-    {
-        if (_connection is not null)
-        {
-            return _connection.ServerVersion;
-        }
+    /// <summary>
+    /// The version of the SQLite library this process runs. Read once, from an in-memory connection that touches no file;
+    /// the first read also loads the native library, which then does not count in any check's duration.
+    /// </summary>
+    public static string LibraryVersion => LazyLibraryVersion.Value;
 
-        // The library is the same for every connection of the process; an in-memory one touches no file.
+    private static readonly Lazy<string> LazyLibraryVersion = new(() =>
+    {
         using var memory = new SqliteConnection("Data Source=:memory:");
         memory.Open();
         return memory.ServerVersion;
-    }
+    });
 
     public void Dispose()
     {
@@ -373,9 +372,9 @@ internal sealed class HealthCheckRun : IDisposable
 
     // ---- sqlite_version --------------------------------------------------------------------------------------------
 
-    public CheckOutcome SqliteVersion()
+    public static CheckOutcome SqliteVersion()
     {
-        var (passed, message) = SqliteVersionPolicy.Evaluate(RunningSqliteVersion());
+        var (passed, message) = SqliteVersionPolicy.Evaluate(LibraryVersion);
         return new CheckOutcome(passed, message);
     }
 
