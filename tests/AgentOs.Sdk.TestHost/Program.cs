@@ -1,22 +1,24 @@
 using AgentOs.Sdk.TestHost;
+using AgentOs.Sdk.Workers;
 
-// A child process for the tests: the first argument picks the mode, one small class per mode.
-if (args.Length == 0)
+// First line: when WorkerPool re-launches this program as a worker, run the worker's entry instead of a mode.
+if (WorkerHost.TryRun(args, out int workerExitCode))
 {
-    Console.Error.WriteLine("usage: AgentOs.Sdk.TestHost <mode> [arguments]");
-    return 2;
+    return workerExitCode;
 }
 
-return args[0] switch
+// One small class per mode, picked by the first argument.
+switch (args.Length > 0 ? args[0] : "")
 {
-    HoldLockMode.Name => HoldLockMode.Run(args[1..]),
-    OpenStoreMode.Name => OpenStoreMode.Run(args[1..]),
-    RunHealthCheckMode.Name => RunHealthCheckMode.Run(args[1..]),
-    _ => Unknown(args[0]),
-};
-
-static int Unknown(string mode)
-{
-    Console.Error.WriteLine($"unknown mode '{mode}'");
-    return 2;
+    case WorkerPoolParentMode.Name:
+        return await WorkerPoolParentMode.RunAsync(args[1..]);
+    case HoldLockMode.Name:
+        return HoldLockMode.Run(args[1..]);
+    case OpenStoreMode.Name:
+        return OpenStoreMode.Run(args[1..]);
+    case RunHealthCheckMode.Name:
+        return RunHealthCheckMode.Run(args[1..]);
+    default:
+        await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
+        return 2;
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Storage;
@@ -17,16 +16,13 @@ internal sealed class StoreConnectionConfiguration
     public StoreConnectionConfiguration(StoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _busyTimeoutSql = string.Create(
-            CultureInfo.InvariantCulture,
-            $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};");
-        _pragmaSql = string.Create(
-            CultureInfo.InvariantCulture,
-            $"""
-            {_busyTimeoutSql}
-            PRAGMA synchronous = {(options.Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL")};
-            PRAGMA foreign_keys = ON;
-            """);
+        _pragmaSql = options.ConnectionPragmas();
+        // The busy timeout is the first pragma (see ConnectionPragmas): the statement up to its semicolon.
+        _busyTimeoutSql = _pragmaSql[..(_pragmaSql.IndexOf(';', StringComparison.Ordinal) + 1)];
+        if (!_busyTimeoutSql.StartsWith("PRAGMA busy_timeout", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("StoreOptions.ConnectionPragmas must set the busy timeout first.");
+        }
     }
 
     /// <summary>

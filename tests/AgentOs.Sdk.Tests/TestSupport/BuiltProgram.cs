@@ -3,8 +3,8 @@ namespace AgentOs.Sdk.Tests.TestSupport;
 /// <summary>Finds the programs the tests launch as child processes, built beside the tests with the same configuration.</summary>
 public static class BuiltProgram
 {
-    /// <summary>The TestHost's main assembly (run it with <c>dotnet</c>).</summary>
-    public static string TestHost => Find("tests/AgentOs.Sdk.TestHost", "AgentOs.Sdk.TestHost.dll");
+    /// <summary>The TestHost's main assembly (run it with <c>dotnet</c>), which the build copies beside the tests.</summary>
+    public static string TestHost => Path.Combine(Path.GetDirectoryName(TestHostProgram.Path)!, "AgentOs.Sdk.TestHost.dll");
 
     /// <summary>The <c>agentos</c> command-line tool's main assembly.</summary>
     public static string Cli => Find("src/AgentOs.Cli", "agentos.dll");
