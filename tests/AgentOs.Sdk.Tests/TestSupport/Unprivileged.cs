@@ -49,6 +49,7 @@ public static class Unprivileged
 
                 copy = Path.Combine(target, Path.GetFileName(assembly));
                 Copies[assembly] = copy;
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(target, recursive: true);
             }
 
             return copy;
