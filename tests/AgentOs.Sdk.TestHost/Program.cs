@@ -18,6 +18,8 @@ switch (args.Length > 0 ? args[0] : "")
         return OpenStoreMode.Run(args[1..]);
     case RunHealthCheckMode.Name:
         return RunHealthCheckMode.Run(args[1..]);
+    case CommitAndHangMode.Name:
+        return CommitAndHangMode.Run(args[1..]);
     default:
         await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
         return 2;

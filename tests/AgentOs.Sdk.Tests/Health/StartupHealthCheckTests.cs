@@ -55,6 +55,24 @@ public sealed class StartupHealthCheckTests : IDisposable
     }
 
     [Fact]
+    public void A_change_committed_only_to_the_wal_of_a_killed_writer_is_seen_and_nothing_is_touched()
+    {
+        var path = TestDatabases.HealthyStore(_temp.Combine("crashed.db"));
+        using (var writer = ChildProcess.Start(BuiltProgram.TestHost, ["commit-and-hang", path, "PRAGMA foreign_keys = OFF; DROP TABLE idempotency_keys;"]))
+        {
+            Assert.Equal("ready", writer.ReadLine());
+            writer.Kill();
+        }
+
+        Assert.True(File.Exists(path + "-wal") && File.Exists(path + "-shm"));
+
+        var report = HealthAssert.RunReadOnly(path);
+
+        // The drop lives only in the -wal: the check read the committed state, not the stale main file.
+        HealthAssert.FailedExactly(report, (HealthCheckNames.RecoveryTables, "missing 1 of 6 recovery tables: idempotency_keys."));
+    }
+
+    [Fact]
     public void Busy_timeout_is_measured_on_a_connection_configured_from_the_store_options()
     {
         var path = TestDatabases.HealthyStore(_temp.Combine("a.db"));
