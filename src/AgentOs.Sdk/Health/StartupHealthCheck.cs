@@ -17,6 +17,7 @@ namespace AgentOs.Sdk.Health;
 /// failed with a message that starts with "Not run:" and says why. No check throws: each problem is a failed check whose
 /// message names the path and the reason. A database locked by another connection is reported as locked after
 /// <see cref="StartupHealthCheckOptions.LockTimeout"/>.</para>
+/// <para>An instance can be kept and run again, from any thread: each run opens and closes its own connection.</para>
 /// </remarks>
 public sealed class StartupHealthCheck
 {

@@ -22,6 +22,14 @@ internal sealed class HealthCheckRun : IDisposable
     private const int SqliteNotADatabase = 26;
     private const int QuickCheckMaxErrors = 10;
 
+    // The library version is a constant of the process: read once, then only read.
+    private static readonly Lazy<string> LazyLibraryVersion = new(() =>
+    {
+        using var memory = new SqliteConnection("Data Source=:memory:");
+        memory.Open();
+        return memory.ServerVersion;
+    });
+
     private readonly string _path;
     private readonly StartupHealthCheckOptions _options;
     private readonly CancellationToken _cancellationToken;
@@ -53,13 +61,6 @@ internal sealed class HealthCheckRun : IDisposable
     /// the first read also loads the native library, which then does not count in any check's duration.
     /// </summary>
     public static string LibraryVersion => LazyLibraryVersion.Value;
-
-    private static readonly Lazy<string> LazyLibraryVersion = new(() =>
-    {
-        using var memory = new SqliteConnection("Data Source=:memory:");
-        memory.Open();
-        return memory.ServerVersion;
-    });
 
     public void Dispose()
     {
