@@ -21,6 +21,14 @@ switch (args.Length > 0 ? args[0] : "")
         return AtomicWriteMany.Run(rest);
     case AtomicWriteOnce.Mode:
         return AtomicWriteOnce.Run(rest);
+    case HoldLockMode.Name:
+        return HoldLockMode.Run(rest);
+    case OpenStoreMode.Name:
+        return OpenStoreMode.Run(rest);
+    case RunHealthCheckMode.Name:
+        return RunHealthCheckMode.Run(rest);
+    case CommitAndHangMode.Name:
+        return CommitAndHangMode.Run(rest);
     default:
         await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
         return 64;
