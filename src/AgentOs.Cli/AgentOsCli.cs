@@ -12,6 +12,7 @@ internal static class AgentOsCli
         {
             InitCommand.Create(console),
             HealthCommand.Create(console),
+            VerifyCommand.Create(console),
         };
 
         var parsed = root.Parse(args);
