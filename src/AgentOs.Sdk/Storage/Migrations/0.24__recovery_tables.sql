@@ -66,12 +66,16 @@ CREATE TABLE checkpoints (
     snapshot           TEXT    NOT NULL,
     evidence           TEXT    NOT NULL,
     metadata           TEXT,
+    -- pending: a step was begun and not committed (or its process died); verified/failed: the evidence was checked;
+    -- superseded: a rollback to an earlier checkpoint retired it.
     status             TEXT    NOT NULL DEFAULT 'pending'
-                       CHECK (status IN ('pending', 'verified', 'failed')),
+                       CHECK (status IN ('pending', 'verified', 'failed', 'superseded')),
     verified_at_ms     INTEGER,
     verification_error TEXT,
     created_at_ms      INTEGER NOT NULL,
-    UNIQUE (task_id, sequence_number)
+    UNIQUE (task_id, sequence_number),
+    -- A verified checkpoint says when it was verified, and an empty evidence pack can never be verified (the peer's bug).
+    CHECK (status <> 'verified' OR (verified_at_ms IS NOT NULL AND evidence <> '[]'))
 ) STRICT;
 
 -- "Last verified checkpoint of a task" is one seek on this partial index.
