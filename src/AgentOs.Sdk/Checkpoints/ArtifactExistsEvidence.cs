@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentOs.Sdk.Checkpoints;
 
 /// <summary>Evidence that a file or directory exists at <see cref="Path"/> when the checkpoint is verified.</summary>
@@ -20,6 +22,7 @@ public sealed record ArtifactExistsEvidence : Evidence
     public string Path { get; }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override EvidenceType Type => EvidenceType.ArtifactExists;
 
     /// <inheritdoc />

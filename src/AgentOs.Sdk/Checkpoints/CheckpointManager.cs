@@ -42,6 +42,8 @@ public sealed partial class CheckpointManager : IDisposable
     private readonly AgentOsStore _store;
     private readonly TimeProvider _timeProvider;
     private readonly CheckpointConnectionPool _pool;
+    // Never disposed: a write still in flight when the manager is disposed must be able to release it.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly EvidenceChecker _checker;
     private readonly int _maxBusyRetries;
     private readonly TimeSpan _busyRetryDelay;
@@ -728,8 +730,12 @@ public sealed partial class CheckpointManager : IDisposable
         for (var attempt = 0; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // SQLite admits one writer at a time anyway; queueing this manager's writers here hands the lock on at once,
+            // where SQLite's busy handler would sleep 1, 2, 5, 10 ... ms between polls.
+            _writeGate.Wait(cancellationToken);
             var connection = _pool.Rent();
             var reusable = false;
+            TimeSpan backoff;
             try
             {
                 T result;
@@ -748,8 +754,9 @@ public sealed partial class CheckpointManager : IDisposable
             }
             catch (SqliteException ex) when (IsBusy(ex) && attempt < _maxBusyRetries)
             {
-                // Disposing the transaction rolled it back; the connection is fine but is closed anyway to start clean.
-                Thread.Sleep(BusyBackoff(attempt));
+                // Disposing the transaction rolled it back, so nothing of this attempt is in the database; the
+                // connection is closed anyway and the next attempt starts clean.
+                backoff = BusyBackoff(attempt);
             }
             catch (SqliteException ex)
             {
@@ -758,7 +765,10 @@ public sealed partial class CheckpointManager : IDisposable
             finally
             {
                 _pool.Return(connection, reusable);
+                _writeGate.Release();
             }
+
+            Thread.Sleep(backoff);
         }
     }
 

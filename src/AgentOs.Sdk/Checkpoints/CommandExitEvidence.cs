@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentOs.Sdk.Checkpoints;
 
 /// <summary>
@@ -30,6 +32,7 @@ public sealed record CommandExitEvidence : Evidence
     public int ExpectedExitCode { get; }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override EvidenceType Type => EvidenceType.CommandExit;
 
     /// <inheritdoc />

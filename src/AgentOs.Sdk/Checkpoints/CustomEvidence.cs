@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace AgentOs.Sdk.Checkpoints;
 
@@ -33,6 +34,7 @@ public sealed record CustomEvidence : Evidence
     public JsonElement Data { get; }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override EvidenceType Type => EvidenceType.Custom;
 
     /// <inheritdoc />

@@ -67,6 +67,7 @@ public sealed record DbRowEvidence : Evidence
     public IReadOnlyDictionary<string, JsonElement> Match { get; }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override EvidenceType Type => EvidenceType.DbRow;
 
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentOs.Sdk.Checkpoints;
 
 /// <summary>
@@ -31,6 +33,7 @@ public sealed record FileSha256Evidence : Evidence
     public string? Sha256 { get; }
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override EvidenceType Type => EvidenceType.FileSha256;
 
     /// <inheritdoc />

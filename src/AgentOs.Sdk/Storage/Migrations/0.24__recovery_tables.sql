@@ -15,7 +15,9 @@ CREATE TABLE tasks (
 CREATE INDEX ix_tasks_status ON tasks (status, updated_at_ms);
 
 CREATE TABLE task_audits (
-    audit_id       INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    -- A rowid alias, not AUTOINCREMENT (which costs a write to sqlite_sequence on every insert): ids still grow in write
+    -- order; one can only be handed out again if the newest audits are deleted with their task.
+    audit_id       INTEGER NOT NULL PRIMARY KEY,
     task_id        TEXT    NOT NULL REFERENCES tasks (task_id) ON DELETE CASCADE,
     event_type     TEXT    NOT NULL,
     level          TEXT    NOT NULL DEFAULT 'info' CHECK (level IN ('debug', 'info', 'warning', 'error')),
