@@ -1,23 +1,25 @@
+using AgentOs.Sdk.TestHost;
 using AgentOs.Sdk.TestHost.Checkpoints;
+using AgentOs.Sdk.Workers;
 
-// A child process for the tests: args[0] names the mode, the rest are the mode's arguments.
-// Each mode is one small class; the tests start this program, talk to it over stdin/stdout, and kill it with SIGKILL.
-if (args.Length == 0)
+// First line: when WorkerPool re-launches this program as a worker, run the worker's entry instead of a mode.
+if (WorkerHost.TryRun(args, out int workerExitCode))
 {
-    return Usage();
+    return workerExitCode;
 }
 
-string[] rest = args[1..];
-return args[0] switch
+// One small class per mode, picked by the first argument.
+switch (args.Length > 0 ? args[0] : "")
 {
-    CheckpointWriter.Mode => CheckpointWriter.Run(rest),
-    CheckpointStepCrash.Mode => CheckpointStepCrash.Run(rest),
-    CheckpointSwarm.Mode => CheckpointSwarm.Run(rest),
-    _ => Usage(),
-};
-
-static int Usage()
-{
-    Console.Error.WriteLine($"usage: AgentOs.Sdk.TestHost <mode> [arguments]; modes: {CheckpointWriter.Mode}, {CheckpointStepCrash.Mode}, {CheckpointSwarm.Mode}");
-    return 64;
+    case WorkerPoolParentMode.Name:
+        return await WorkerPoolParentMode.RunAsync(args[1..]);
+    case CheckpointWriter.Mode:
+        return CheckpointWriter.Run(args[1..]);
+    case CheckpointStepCrash.Mode:
+        return CheckpointStepCrash.Run(args[1..]);
+    case CheckpointSwarm.Mode:
+        return CheckpointSwarm.Run(args[1..]);
+    default:
+        await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
+        return 2;
 }

@@ -24,13 +24,7 @@ public sealed class AgentOsStore : IDisposable
         DatabasePath = databasePath;
         Options = options;
         _connectionString = connectionString;
-        _configureSql = string.Create(
-            CultureInfo.InvariantCulture,
-            $"""
-            PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};
-            PRAGMA synchronous = {(options.Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL")};
-            PRAGMA foreign_keys = ON;
-            """);
+        _configureSql = options.ConnectionPragmas();
     }
 
     /// <summary>The full path of the database file.</summary>

@@ -51,5 +51,10 @@ public sealed class StoreOptions
         ArgumentNullException.ThrowIfNull(TimeProvider);
     }
 
+    /// <summary>The per-connection pragmas every store connection runs on open (journal mode is set separately: it may wait for a lock).</summary>
+    internal string ConnectionPragmas() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"PRAGMA busy_timeout = {(long)BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = {(Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON;");
+
     internal StoreOptions Clone() => (StoreOptions)MemberwiseClone();
 }
