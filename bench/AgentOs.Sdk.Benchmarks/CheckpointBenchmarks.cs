@@ -82,4 +82,12 @@ public class CheckpointBenchmarks
     /// </summary>
     [Benchmark]
     public Checkpoint CreateCheckpoint() => _manager.CreateCheckpoint("task", "step", _snapshot.RootElement, _evidence);
+
+    /// <summary><see cref="CheckpointManager.BeginStep"/> then <see cref="CheckpointManager.CommitStep(CheckpointStep, JsonElement, EvidencePack)"/>: two transactions.</summary>
+    [Benchmark]
+    public Checkpoint BeginAndCommitStep()
+    {
+        var step = _manager.BeginStep("steps", "step");
+        return _manager.CommitStep(step, _snapshot.RootElement, _evidence);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -9,12 +10,15 @@ namespace AgentOs.Sdk.Checkpoints;
 /// </summary>
 public sealed class Checkpoint
 {
+    private readonly string _snapshotJson;
+    private StrongBox<JsonElement>? _snapshot;
+
     internal Checkpoint(
         string id,
         string taskId,
         string type,
         long sequenceNumber,
-        JsonElement snapshot,
+        string snapshotJson,
         string? workItemId,
         IReadOnlyDictionary<string, string> metadata,
         EvidencePack evidence,
@@ -27,7 +31,7 @@ public sealed class Checkpoint
         TaskId = taskId;
         Type = type;
         SequenceNumber = sequenceNumber;
-        Snapshot = snapshot;
+        _snapshotJson = snapshotJson;
         WorkItemId = workItemId;
         Metadata = metadata;
         Evidence = evidence;
@@ -50,7 +54,22 @@ public sealed class Checkpoint
     public long SequenceNumber { get; }
 
     /// <summary>The state to resume from, as JSON; a JSON <c>null</c> while a step is <see cref="CheckpointStatus.Pending"/>.</summary>
-    public JsonElement Snapshot { get; }
+    /// <remarks>Parsed from the stored text on first use, so listing checkpoints does not parse every snapshot.</remarks>
+    public JsonElement Snapshot
+    {
+        get
+        {
+            // A reference is published atomically; two threads racing here at worst both parse the same text.
+            var parsed = Volatile.Read(ref _snapshot);
+            if (parsed is null)
+            {
+                parsed = new StrongBox<JsonElement>(JsonSerializer.Deserialize(_snapshotJson, CheckpointJsonContext.Default.JsonElement));
+                Volatile.Write(ref _snapshot, parsed);
+            }
+
+            return parsed.Value;
+        }
+    }
 
     /// <summary>The work item the step belongs to, if any.</summary>
     public string? WorkItemId { get; }
@@ -78,7 +97,7 @@ public sealed class Checkpoint
     public T? GetSnapshot<T>(JsonTypeInfo<T> jsonTypeInfo)
     {
         ArgumentNullException.ThrowIfNull(jsonTypeInfo);
-        return Snapshot.Deserialize(jsonTypeInfo);
+        return JsonSerializer.Deserialize(_snapshotJson, jsonTypeInfo);
     }
 
     /// <summary>A short description: task, sequence number, type and status.</summary>

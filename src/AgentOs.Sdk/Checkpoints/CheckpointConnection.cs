@@ -19,7 +19,10 @@ internal sealed class CheckpointConnection : IDisposable
 
     public SqliteConnection Connection { get; }
 
-    /// <summary>The cached command for <paramref name="sql"/>, enlisted in <paramref name="transaction"/>, with its parameters cleared.</summary>
+    /// <summary>
+    /// The cached command for <paramref name="sql"/>, enlisted in <paramref name="transaction"/>. Its parameters keep the values
+    /// of the last execution: callers set every parameter with <see cref="CommandParameters.Set"/> before executing.
+    /// </summary>
     public SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
     {
         if (!_commands.TryGetValue(sql, out var command))
@@ -30,7 +33,6 @@ internal sealed class CheckpointConnection : IDisposable
         }
 
         command.Transaction = transaction;
-        command.Parameters.Clear();
         return command;
     }
 

@@ -14,9 +14,9 @@ public sealed partial class CheckpointManager
         return Write("create a task", (connection, transaction) =>
         {
             var command = connection.Command(CheckpointSql.EnsureTask, transaction);
-            command.Parameters.AddWithValue("$task", taskId);
-            command.Parameters.AddWithValue("$title", (object?)title ?? DBNull.Value);
-            command.Parameters.AddWithValue("$now", Now());
+            command.Set("$task", taskId);
+            command.Set("$title", (object?)title ?? DBNull.Value);
+            command.Set("$now", Now());
             return command.ExecuteNonQuery() == 1;
         }, CancellationToken.None);
     }
@@ -28,7 +28,7 @@ public sealed partial class CheckpointManager
         return Read("read a task", connection =>
         {
             var command = connection.Command(CheckpointSql.SelectTask);
-            command.Parameters.AddWithValue("$task", taskId);
+            command.Set("$task", taskId);
             using var reader = command.ExecuteReader();
             return reader.Read() ? ReadTask(reader) : null;
         });
@@ -74,8 +74,8 @@ public sealed partial class CheckpointManager
         return Read("list audits", connection =>
         {
             var command = connection.Command(CheckpointSql.SelectAudits);
-            command.Parameters.AddWithValue("$task", taskId);
-            command.Parameters.AddWithValue("$limit", limit);
+            command.Set("$task", taskId);
+            command.Set("$limit", limit);
             var list = new List<TaskAudit>();
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -102,7 +102,7 @@ public sealed partial class CheckpointManager
             var now = Now();
             EnsureTask(connection, transaction, taskId, now);
             var select = connection.Command(CheckpointSql.SelectTask, transaction);
-            select.Parameters.AddWithValue("$task", taskId);
+            select.Set("$task", taskId);
             AgentTaskInfo before;
             using (var reader = select.ExecuteReader())
             {
@@ -116,9 +116,9 @@ public sealed partial class CheckpointManager
             }
 
             var update = connection.Command(CheckpointSql.UpdateTaskStatus, transaction);
-            update.Parameters.AddWithValue("$task", taskId);
-            update.Parameters.AddWithValue("$status", text);
-            update.Parameters.AddWithValue("$now", now);
+            update.Set("$task", taskId);
+            update.Set("$status", text);
+            update.Set("$now", now);
             update.ExecuteNonQuery();
             Audit(connection, transaction, taskId, TaskAuditEvents.StatusChanged, status == AgentTaskStatus.Failed ? TaskAuditLevel.Error : TaskAuditLevel.Info, Payload(new AuditPayload
             {

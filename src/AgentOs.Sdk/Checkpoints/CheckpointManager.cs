@@ -46,6 +46,7 @@ public sealed partial class CheckpointManager : IDisposable
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly EvidenceChecker _checker;
     private readonly int _maxBusyRetries;
+    private readonly bool _auditCreation;
     private readonly TimeSpan _busyRetryDelay;
 
     /// <summary>Creates a manager over <paramref name="store"/>.</summary>
@@ -80,6 +81,7 @@ public sealed partial class CheckpointManager : IDisposable
         _store = store;
         _timeProvider = options.TimeProvider ?? store.Options.TimeProvider;
         _maxBusyRetries = options.MaxBusyRetries;
+        _auditCreation = options.AuditCheckpointCreation;
         _busyRetryDelay = options.BusyRetryDelay;
         BaseDirectory = Path.GetFullPath(options.BaseDirectory ?? Path.GetDirectoryName(store.DatabasePath)!);
         _pool = new CheckpointConnectionPool(store);
@@ -97,7 +99,7 @@ public sealed partial class CheckpointManager : IDisposable
     /// <summary>
     /// Verifies <paramref name="evidence"/>, then records a checkpoint with the task's next sequence number and the outcome
     /// (<see cref="CheckpointStatus.Verified"/> or <see cref="CheckpointStatus.Failed"/>), creating the task row if needed,
-    /// in one transaction with a <c>checkpoint_created</c> audit.
+    /// in one transaction (with a <c>checkpoint_created</c> audit if <see cref="CheckpointManagerOptions.AuditCheckpointCreation"/> is set).
     /// </summary>
     /// <param name="taskId">The task.</param>
     /// <param name="checkpointType">The application's name for the kind of step.</param>
@@ -294,10 +296,10 @@ public sealed partial class CheckpointManager : IDisposable
             var command = status is { } wanted
                 ? connection.Command(CheckpointSql.SelectByTaskAndStatus)
                 : connection.Command(CheckpointSql.SelectByTask);
-            command.Parameters.AddWithValue("$task", taskId);
+            command.Set("$task", taskId);
             if (status is { } s)
             {
-                command.Parameters.AddWithValue("$status", StatusText.Of(s));
+                command.Set("$status", StatusText.Of(s));
             }
 
             var list = new List<Checkpoint>();
@@ -360,8 +362,8 @@ public sealed partial class CheckpointManager : IDisposable
             Write("abandon a step", (connection, transaction) =>
             {
                 var update = connection.Command(CheckpointSql.AbandonStep, transaction);
-                update.Parameters.AddWithValue("$id", step.CheckpointId);
-                update.Parameters.AddWithValue("$error", "The step was abandoned before it was committed");
+                update.Set("$id", step.CheckpointId);
+                update.Set("$error", "The step was abandoned before it was committed");
                 if (update.ExecuteNonQuery() == 1)
                 {
                     Audit(connection, transaction, step.TaskId, TaskAuditEvents.StepAbandoned, TaskAuditLevel.Warning, Payload(new AuditPayload
@@ -398,9 +400,8 @@ public sealed partial class CheckpointManager : IDisposable
     {
         ValidateNames(taskId, checkpointType, workItemId);
         ArgumentNullException.ThrowIfNull(evidence);
-        var metadataCopy = CopyMetadata(metadata);
+        var (metadataCopy, metadataJson) = Metadata(metadata);
         var evidenceJson = EvidenceJson(evidence);
-        var metadataJson = MetadataJson(metadataCopy);
 
         // Evidence first, outside the write lock: it may hash files or query the database.
         var verification = _checker.Verify(evidence, cancellationToken);
@@ -413,19 +414,23 @@ public sealed partial class CheckpointManager : IDisposable
             var now = Now();
             EnsureTask(connection, transaction, taskId, now);
             var sequence = Insert(connection, transaction, id, taskId, checkpointType, workItemId, snapshotJson, evidenceJson, metadataJson, status, verifiedAt, verification.Error, now);
-            Audit(connection, transaction, taskId, TaskAuditEvents.CheckpointCreated, status == CheckpointStatus.Verified ? TaskAuditLevel.Info : TaskAuditLevel.Warning, Payload(new AuditPayload
+            if (_auditCreation)
             {
-                CheckpointId = id,
-                SequenceNumber = sequence,
-                CheckpointType = checkpointType,
-                Status = status,
-                Error = verification.Error,
-            }), now);
+                Audit(connection, transaction, taskId, TaskAuditEvents.CheckpointCreated, status == CheckpointStatus.Verified ? TaskAuditLevel.Info : TaskAuditLevel.Warning, Payload(new AuditPayload
+                {
+                    CheckpointId = id,
+                    SequenceNumber = sequence,
+                    CheckpointType = checkpointType,
+                    Status = status,
+                    Error = verification.Error,
+                }), now);
+            }
+
             return (sequence, now);
         }, cancellationToken);
 
         return new Checkpoint(
-            id, taskId, checkpointType, sequence, ParseElement(snapshotJson), workItemId, metadataCopy, evidence,
+            id, taskId, checkpointType, sequence, snapshotJson, workItemId, metadataCopy, evidence,
             DateTimeOffset.FromUnixTimeMilliseconds(createdAt), status, DateTimeOffset.FromUnixTimeMilliseconds(verifiedAt), verification.Error);
     }
 
@@ -437,8 +442,7 @@ public sealed partial class CheckpointManager : IDisposable
         CancellationToken cancellationToken)
     {
         ValidateNames(taskId, checkpointType, workItemId);
-        var metadataCopy = CopyMetadata(metadata);
-        var metadataJson = MetadataJson(metadataCopy);
+        var (metadataCopy, metadataJson) = Metadata(metadata);
         var id = NewId();
 
         var (sequence, startedAt) = WriteWithWorkItem("begin a step", workItemId, (connection, transaction) =>
@@ -485,12 +489,12 @@ public sealed partial class CheckpointManager : IDisposable
             var outcome = Write("commit a step", (connection, transaction) =>
             {
                 var update = connection.Command(CheckpointSql.CommitStep, transaction);
-                update.Parameters.AddWithValue("$id", step.CheckpointId);
-                update.Parameters.AddWithValue("$snapshot", snapshotJson);
-                update.Parameters.AddWithValue("$evidence", evidenceJson);
-                update.Parameters.AddWithValue("$status", StatusText.Of(status));
-                update.Parameters.AddWithValue("$verified_at", verifiedAt);
-                update.Parameters.AddWithValue("$error", (object?)verification.Error ?? DBNull.Value);
+                update.Set("$id", step.CheckpointId);
+                update.Set("$snapshot", snapshotJson);
+                update.Set("$evidence", evidenceJson);
+                update.Set("$status", StatusText.Of(status));
+                update.Set("$verified_at", verifiedAt);
+                update.Set("$error", (object?)verification.Error ?? DBNull.Value);
                 if (update.ExecuteNonQuery() != 1)
                 {
                     return StatusOf(connection, transaction, step.CheckpointId);
@@ -521,7 +525,7 @@ public sealed partial class CheckpointManager : IDisposable
             }
 
             return new Checkpoint(
-                step.CheckpointId, step.TaskId, step.Type, step.SequenceNumber, ParseElement(snapshotJson), step.WorkItemId, step.Metadata, evidence,
+                step.CheckpointId, step.TaskId, step.Type, step.SequenceNumber, snapshotJson, step.WorkItemId, step.Metadata, evidence,
                 step.StartedAt, status, DateTimeOffset.FromUnixTimeMilliseconds(verifiedAt), verification.Error);
         }
         finally
@@ -541,8 +545,8 @@ public sealed partial class CheckpointManager : IDisposable
         return Write("abandon pending steps", (connection, transaction) =>
         {
             var update = connection.Command(CheckpointSql.AbandonPendingSteps, transaction);
-            update.Parameters.AddWithValue("$task", taskId);
-            update.Parameters.AddWithValue("$error", "The step was abandoned: " + reason);
+            update.Set("$task", taskId);
+            update.Set("$error", "The step was abandoned: " + reason);
             var abandoned = new List<(string Id, long Sequence, string Type)>();
             using (var reader = update.ExecuteReader())
             {
@@ -586,10 +590,10 @@ public sealed partial class CheckpointManager : IDisposable
         {
             var status = result.IsVerified ? CheckpointStatus.Verified : CheckpointStatus.Failed;
             var update = connection.Command(CheckpointSql.RecordVerification, transaction);
-            update.Parameters.AddWithValue("$id", checkpoint.Id);
-            update.Parameters.AddWithValue("$status", StatusText.Of(status));
-            update.Parameters.AddWithValue("$verified_at", Milliseconds(result.CheckedAt));
-            update.Parameters.AddWithValue("$error", (object?)result.Error ?? DBNull.Value);
+            update.Set("$id", checkpoint.Id);
+            update.Set("$status", StatusText.Of(status));
+            update.Set("$verified_at", Milliseconds(result.CheckedAt));
+            update.Set("$error", (object?)result.Error ?? DBNull.Value);
             if (update.ExecuteNonQuery() != 1)
             {
                 return StatusOf(connection, transaction, checkpoint.Id);
@@ -635,9 +639,9 @@ public sealed partial class CheckpointManager : IDisposable
         Write("record a failed re-check", (connection, transaction) =>
         {
             var update = connection.Command(CheckpointSql.MarkVerifiedAsFailed, transaction);
-            update.Parameters.AddWithValue("$id", checkpoint.Id);
-            update.Parameters.AddWithValue("$verified_at", Milliseconds(result.CheckedAt));
-            update.Parameters.AddWithValue("$error", result.Error!);
+            update.Set("$id", checkpoint.Id);
+            update.Set("$verified_at", Milliseconds(result.CheckedAt));
+            update.Set("$error", result.Error!);
             if (update.ExecuteNonQuery() == 1)
             {
                 AuditVerification(connection, transaction, checkpoint, result);
@@ -674,8 +678,8 @@ public sealed partial class CheckpointManager : IDisposable
             }
 
             var update = connection.Command(CheckpointSql.SupersedeAfter, transaction);
-            update.Parameters.AddWithValue("$task", taskId);
-            update.Parameters.AddWithValue("$sequence", sequenceNumber);
+            update.Set("$task", taskId);
+            update.Set("$sequence", sequenceNumber);
             var count = update.ExecuteNonQuery();
             Audit(connection, transaction, taskId, TaskAuditEvents.RolledBack, TaskAuditLevel.Warning, Payload(new AuditPayload
             {
@@ -700,9 +704,9 @@ public sealed partial class CheckpointManager : IDisposable
         return Write("prune checkpoints", (connection, transaction) =>
         {
             var delete = connection.Command(CheckpointSql.Prune, transaction);
-            delete.Parameters.AddWithValue("$task", taskId);
-            delete.Parameters.AddWithValue("$keep_id", (object?)resumePoint?.Id ?? DBNull.Value);
-            delete.Parameters.AddWithValue("$keep_last", keepLast);
+            delete.Set("$task", taskId);
+            delete.Set("$keep_id", (object?)resumePoint?.Id ?? DBNull.Value);
+            delete.Set("$keep_last", keepLast);
             var deleted = delete.ExecuteNonQuery();
             if (deleted > 0)
             {
@@ -827,9 +831,9 @@ public sealed partial class CheckpointManager : IDisposable
     private static void EnsureTask(CheckpointConnection connection, SqliteTransaction transaction, string taskId, long now, string? title = null)
     {
         var command = connection.Command(CheckpointSql.EnsureTask, transaction);
-        command.Parameters.AddWithValue("$task", taskId);
-        command.Parameters.AddWithValue("$title", (object?)title ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", now);
+        command.Set("$task", taskId);
+        command.Set("$title", (object?)title ?? DBNull.Value);
+        command.Set("$now", now);
         command.ExecuteNonQuery();
     }
 
@@ -849,28 +853,28 @@ public sealed partial class CheckpointManager : IDisposable
         long now)
     {
         var command = connection.Command(CheckpointSql.InsertCheckpoint, transaction);
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$task", taskId);
-        command.Parameters.AddWithValue("$type", checkpointType);
-        command.Parameters.AddWithValue("$work_item", (object?)workItemId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$snapshot", snapshotJson);
-        command.Parameters.AddWithValue("$evidence", evidenceJson);
-        command.Parameters.AddWithValue("$metadata", (object?)metadataJson ?? DBNull.Value);
-        command.Parameters.AddWithValue("$status", StatusText.Of(status));
-        command.Parameters.AddWithValue("$verified_at", (object?)verifiedAt ?? DBNull.Value);
-        command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", now);
+        command.Set("$id", id);
+        command.Set("$task", taskId);
+        command.Set("$type", checkpointType);
+        command.Set("$work_item", (object?)workItemId ?? DBNull.Value);
+        command.Set("$snapshot", snapshotJson);
+        command.Set("$evidence", evidenceJson);
+        command.Set("$metadata", (object?)metadataJson ?? DBNull.Value);
+        command.Set("$status", StatusText.Of(status));
+        command.Set("$verified_at", (object?)verifiedAt ?? DBNull.Value);
+        command.Set("$error", (object?)error ?? DBNull.Value);
+        command.Set("$now", now);
         return (long)command.ExecuteScalar()!;
     }
 
     private long Audit(CheckpointConnection connection, SqliteTransaction transaction, string taskId, string eventType, TaskAuditLevel level, string? payload, long? now = null)
     {
         var command = connection.Command(CheckpointSql.InsertAudit, transaction);
-        command.Parameters.AddWithValue("$task", taskId);
-        command.Parameters.AddWithValue("$event", eventType);
-        command.Parameters.AddWithValue("$level", StatusText.Of(level));
-        command.Parameters.AddWithValue("$payload", (object?)payload ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", now ?? Now());
+        command.Set("$task", taskId);
+        command.Set("$event", eventType);
+        command.Set("$level", StatusText.Of(level));
+        command.Set("$payload", (object?)payload ?? DBNull.Value);
+        command.Set("$now", now ?? Now());
         return (long)command.ExecuteScalar()!;
     }
 
@@ -894,7 +898,7 @@ public sealed partial class CheckpointManager : IDisposable
     private static CheckpointStatus? StatusOf(CheckpointConnection connection, SqliteTransaction transaction, string checkpointId)
     {
         var command = connection.Command(CheckpointSql.StatusOf, transaction);
-        command.Parameters.AddWithValue("$id", checkpointId);
+        command.Set("$id", checkpointId);
         return command.ExecuteScalar() is string text ? StatusText.ParseCheckpoint(text) : null;
     }
 
@@ -903,7 +907,7 @@ public sealed partial class CheckpointManager : IDisposable
         var command = connection.Command(sql);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value);
+            command.Set(name, value);
         }
 
         using var reader = command.ExecuteReader();
@@ -916,13 +920,13 @@ public sealed partial class CheckpointManager : IDisposable
         var evidence = JsonSerializer.Deserialize(reader.GetString(7), CheckpointJsonContext.Default.EvidenceArray) ?? [];
         var metadata = reader.IsDBNull(6)
             ? EmptyMetadata
-            : (IReadOnlyDictionary<string, string>?)JsonSerializer.Deserialize(reader.GetString(6), CheckpointJsonContext.Default.DictionaryStringString) ?? EmptyMetadata;
+            : JsonSerializer.Deserialize(reader.GetString(6), CheckpointJsonContext.Default.DictionaryStringString)?.AsReadOnly() ?? EmptyMetadata;
         return new Checkpoint(
             id: reader.GetString(0),
             taskId: reader.GetString(1),
             type: reader.GetString(2),
             sequenceNumber: reader.GetInt64(3),
-            snapshot: ParseElement(reader.GetString(4)),
+            snapshotJson: reader.GetString(4),
             workItemId: reader.IsDBNull(5) ? null : reader.GetString(5),
             metadata: metadata,
             evidence: new EvidencePack(evidence),
@@ -934,7 +938,7 @@ public sealed partial class CheckpointManager : IDisposable
 
     // ---------------------------------------------------------------- values
 
-    private static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>();
+    private static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>().AsReadOnly();
 
     private long Now() => Milliseconds(_timeProvider.GetUtcNow());
 
@@ -947,17 +951,15 @@ public sealed partial class CheckpointManager : IDisposable
 
     private static string EvidenceJson(EvidencePack evidence) => JsonSerializer.Serialize(evidence.AsArray(), CheckpointJsonContext.Default.EvidenceArray);
 
-    private static string? MetadataJson(Dictionary<string, string> metadata) =>
-        metadata.Count == 0 ? null : JsonSerializer.Serialize(metadata, CheckpointJsonContext.Default.DictionaryStringString);
-
-    private static Dictionary<string, string> CopyMetadata(IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>Validates and copies the caller's metadata: the read-only copy the checkpoint keeps, and its JSON (null when empty).</summary>
+    private static (IReadOnlyDictionary<string, string> Copy, string? Json) Metadata(IReadOnlyDictionary<string, string>? metadata)
     {
-        var copy = new Dictionary<string, string>(metadata?.Count ?? 0, StringComparer.Ordinal);
-        if (metadata is null)
+        if (metadata is null || metadata.Count == 0)
         {
-            return copy;
+            return (EmptyMetadata, null);
         }
 
+        var copy = new Dictionary<string, string>(metadata.Count, StringComparer.Ordinal);
         foreach (var (key, value) in metadata)
         {
             ArgumentException.ThrowIfNullOrEmpty(key, nameof(metadata));
@@ -965,7 +967,7 @@ public sealed partial class CheckpointManager : IDisposable
             copy.Add(key, value);
         }
 
-        return copy;
+        return (copy.AsReadOnly(), JsonSerializer.Serialize(copy, CheckpointJsonContext.Default.DictionaryStringString));
     }
 
     private static string SnapshotText(JsonElement snapshot)
@@ -983,8 +985,6 @@ public sealed partial class CheckpointManager : IDisposable
         ArgumentNullException.ThrowIfNull(typeInfo);
         return JsonSerializer.Serialize(snapshot, typeInfo);
     }
-
-    private static JsonElement ParseElement(string json) => JsonSerializer.Deserialize(json, CheckpointJsonContext.Default.JsonElement);
 
     private static void ValidateNames(string taskId, string checkpointType, string? workItemId)
     {

@@ -45,7 +45,7 @@ public sealed record DbRowEvidence : Evidence
         }
 
         Table = table;
-        Match = copy;
+        Match = copy.AsReadOnly();
     }
 
     /// <summary>Creates evidence that <paramref name="table"/> has a row whose <paramref name="column"/> is the text <paramref name="value"/>.</summary>

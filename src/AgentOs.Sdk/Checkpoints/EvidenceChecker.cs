@@ -115,7 +115,7 @@ internal sealed class EvidenceChecker
     {
         // The table name must be one the database really has; from here on only the schema's own spelling is used.
         var lookup = connection.Command(CheckpointSql.FindTable);
-        lookup.Parameters.AddWithValue("$name", evidence.Table);
+        lookup.Set("$name", evidence.Table);
         if (lookup.ExecuteScalar() is not string table)
         {
             return EvidenceItemResult.Fail(evidence, $"the table '{evidence.Table}' does not exist in the database");
@@ -123,7 +123,7 @@ internal sealed class EvidenceChecker
 
         var columns = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var describe = connection.Command(CheckpointSql.TableColumns);
-        describe.Parameters.AddWithValue("$name", table);
+        describe.Set("$name", table);
         using (var reader = describe.ExecuteReader())
         {
             while (reader.Read())

@@ -15,12 +15,19 @@ public sealed class EvidenceVerificationResult
             return;
         }
 
-        var failed = items.Where(item => !item.Passed).ToList();
-        IsVerified = failed.Count == 0;
-        if (!IsVerified)
+        List<EvidenceItemResult>? failed = null;
+        foreach (var item in items)
         {
-            var prefix = failed.Count == 1 ? "1 of " + items.Count : failed.Count + " of " + items.Count;
-            Error = $"{prefix} evidence items failed: " + string.Join("; ", failed.Select(item => $"{item.Evidence.Describe()}: {item.Error}"));
+            if (!item.Passed)
+            {
+                (failed ??= []).Add(item);
+            }
+        }
+
+        IsVerified = failed is null;
+        if (failed is not null)
+        {
+            Error = $"{failed.Count} of {items.Count} evidence items failed: " + string.Join("; ", failed.Select(item => $"{item.Evidence.Describe()}: {item.Error}"));
         }
     }
 

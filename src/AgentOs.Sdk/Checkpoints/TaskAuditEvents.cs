@@ -9,7 +9,7 @@ public static class TaskAuditEvents
     /// <summary><see cref="CheckpointManager.CommitStep"/> wrote the step's snapshot and evidence.</summary>
     public const string CheckpointCommitted = "checkpoint_committed";
 
-    /// <summary><see cref="CheckpointManager.CreateCheckpoint"/> wrote a checkpoint in one call.</summary>
+    /// <summary><see cref="CheckpointManager.CreateCheckpoint"/> wrote a checkpoint in one call (only with <see cref="CheckpointManagerOptions.AuditCheckpointCreation"/>).</summary>
     public const string CheckpointCreated = "checkpoint_created";
 
     /// <summary>A step was disposed without commit, or <see cref="CheckpointManager.AbandonPendingSteps"/> retired it.</summary>

@@ -70,7 +70,7 @@ public sealed class ConcurrentCommitTests : IDisposable
         {
             // Pooling off and a store per writer: nothing is shared in-process except the file, as between processes.
             using var store = AgentOsStore.Open(_context.Store.DatabasePath, new StoreOptions { Pooling = false, Synchronous = SynchronousMode.Normal });
-            using var manager = new CheckpointManager(store);
+            using var manager = new CheckpointManager(store, new CheckpointManagerOptions { AuditCheckpointCreation = true });
             for (var i = 0; i < PerWriter; i++)
             {
                 if (i % 3 == 0)

@@ -43,10 +43,23 @@ public sealed class CreateCheckpointTests : IDisposable
         Assert.Equal(AgentTaskStatus.Pending, task.Status);
         Assert.Equal(Start.ToUnixTimeMilliseconds(), task.CreatedAt.ToUnixTimeMilliseconds());
 
-        var audit = Assert.Single(Manager.ListAudits("task-1"));
+        // The row is the record of a one-call checkpoint: no audit unless asked for.
+        Assert.Empty(Manager.ListAudits("task-1"));
+    }
+
+    [Fact]
+    public void A_created_checkpoint_is_audited_when_asked()
+    {
+        using var audited = new CheckpointManager(_context.Store, new CheckpointManagerOptions { AuditCheckpointCreation = true });
+
+        var created = audited.CreateCheckpoint("task", "plan", Json("{}"), [new CommandExitEvidence("make", 2)]);
+
+        var audit = Assert.Single(audited.ListAudits("task"));
         Assert.Equal(TaskAuditEvents.CheckpointCreated, audit.EventType);
+        Assert.Equal(TaskAuditLevel.Warning, audit.Level);
         Assert.Contains($"\"checkpoint_id\":\"{created.Id}\"", audit.Payload, StringComparison.Ordinal);
-        Assert.Contains("\"status\":\"verified\"", audit.Payload, StringComparison.Ordinal);
+        Assert.Contains("\"sequence_number\":1", audit.Payload, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"failed\"", audit.Payload, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentOs.Sdk.Checkpoints;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
+// AgentOs.Sdk.Tests.Evidence (the failure-evidence tests) is a namespace: name the checkpoint type explicitly.
+using CheckpointEvidence = AgentOs.Sdk.Checkpoints.Evidence;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
@@ -55,7 +57,7 @@ public sealed class EvidenceSerializationTests : IDisposable
     [Fact]
     public void Each_discriminator_is_the_string_name_of_its_evidence_type()
     {
-        var derived = typeof(Evidence).GetCustomAttributes<JsonDerivedTypeAttribute>().ToList();
+        var derived = typeof(CheckpointEvidence).GetCustomAttributes<JsonDerivedTypeAttribute>().ToList();
         Assert.Equal(Enum.GetValues<EvidenceType>().Length, derived.Count);
         foreach (var attribute in derived)
         {

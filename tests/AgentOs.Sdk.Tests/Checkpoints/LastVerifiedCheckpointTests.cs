@@ -123,7 +123,7 @@ public sealed class LastVerifiedCheckpointTests : IDisposable
         Assert.Null(stored.VerificationError);
         Assert.Equal(Start.AddSeconds(60), stored.VerifiedAt);
         Assert.Equal(
-            [TaskAuditEvents.CheckpointCreated, TaskAuditEvents.CheckpointVerificationFailed, TaskAuditEvents.CheckpointVerified],
+            [TaskAuditEvents.CheckpointVerificationFailed, TaskAuditEvents.CheckpointVerified],
             Manager.ListAudits("task").Select(a => a.EventType));
     }
 
