@@ -76,8 +76,8 @@ CREATE TABLE checkpoints (
     verification_error TEXT,
     created_at_ms      INTEGER NOT NULL,
     UNIQUE (task_id, sequence_number),
-    -- A verified checkpoint says when it was verified, and an empty evidence pack can never be verified (the peer's bug).
-    CHECK (status <> 'verified' OR (verified_at_ms IS NOT NULL AND evidence <> '[]'))
+    -- An empty evidence pack can never be verified (the peer counted it as verified), whoever writes the row.
+    CHECK (status <> 'verified' OR evidence <> '[]')
 ) STRICT;
 
 -- "Last verified checkpoint of a task" is one seek on this partial index.
