@@ -1,5 +1,6 @@
 using AgentOs.Sdk.TestHost;
 using AgentOs.Sdk.TestHost.IO;
+using AgentOs.Sdk.TestHost.Checkpoints;
 using AgentOs.Sdk.Workers;
 
 // First line: when WorkerPool re-launches this program as a worker, run the worker's entry instead of a mode.
@@ -29,6 +30,12 @@ switch (args.Length > 0 ? args[0] : "")
         return RunHealthCheckMode.Run(rest);
     case CommitAndHangMode.Name:
         return CommitAndHangMode.Run(rest);
+    case CheckpointWriter.Mode:
+        return CheckpointWriter.Run(rest);
+    case CheckpointStepCrash.Mode:
+        return CheckpointStepCrash.Run(rest);
+    case CheckpointSwarm.Mode:
+        return CheckpointSwarm.Run(rest);
     default:
         await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
         return 64;

@@ -15,7 +15,9 @@ CREATE TABLE tasks (
 CREATE INDEX ix_tasks_status ON tasks (status, updated_at_ms);
 
 CREATE TABLE task_audits (
-    audit_id       INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    -- A rowid alias, not AUTOINCREMENT (which costs a write to sqlite_sequence on every insert): ids still grow in write
+    -- order; one can only be handed out again if the newest audits are deleted with their task.
+    audit_id       INTEGER NOT NULL PRIMARY KEY,
     task_id        TEXT    NOT NULL REFERENCES tasks (task_id) ON DELETE CASCADE,
     event_type     TEXT    NOT NULL,
     level          TEXT    NOT NULL DEFAULT 'info' CHECK (level IN ('debug', 'info', 'warning', 'error')),
@@ -66,12 +68,16 @@ CREATE TABLE checkpoints (
     snapshot           TEXT    NOT NULL,
     evidence           TEXT    NOT NULL,
     metadata           TEXT,
+    -- pending: a step was begun and not committed (or its process died); verified/failed: the evidence was checked;
+    -- superseded: a rollback to an earlier checkpoint retired it.
     status             TEXT    NOT NULL DEFAULT 'pending'
-                       CHECK (status IN ('pending', 'verified', 'failed')),
+                       CHECK (status IN ('pending', 'verified', 'failed', 'superseded')),
     verified_at_ms     INTEGER,
     verification_error TEXT,
     created_at_ms      INTEGER NOT NULL,
-    UNIQUE (task_id, sequence_number)
+    UNIQUE (task_id, sequence_number),
+    -- An empty evidence pack can never be verified (the peer counted it as verified), whoever writes the row.
+    CHECK (status <> 'verified' OR evidence <> '[]')
 ) STRICT;
 
 -- "Last verified checkpoint of a task" is one seek on this partial index.
