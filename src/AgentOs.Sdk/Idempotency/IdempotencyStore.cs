@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using AgentOs.Sdk.Storage;
 using Microsoft.Data.Sqlite;
@@ -38,6 +39,9 @@ public sealed class IdempotencyStore : IDisposable
         """;
 
     private const string LookupSql = $"SELECT {Columns} FROM idempotency_keys WHERE idempotency_key = $key";
+
+    // The replay fast path reads only what a replay returns and what decides whether it may be replayed.
+    private const string ReplaySql = "SELECT status, expires_at_ms, result, exit_code, error FROM idempotency_keys WHERE idempotency_key = $key";
 
     private const string InsertClaimSql = """
         INSERT INTO idempotency_keys
@@ -123,6 +127,11 @@ public sealed class IdempotencyStore : IDisposable
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(execute);
         var force = options?.ForceExecute ?? false;
+        if (!force && TryReplay(key, options?.ReplayFailures ?? false, out var replayed))
+        {
+            return new IdempotentResult { Key = key, Outcome = replayed, Replayed = true };
+        }
+
         DateTimeOffset? deadline = null;
         while (true)
         {
@@ -334,6 +343,35 @@ public sealed class IdempotencyStore : IDisposable
         {
             session.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The replay fast path: one read on a pooled connection with a prepared statement, no write lock, no record built.
+    /// False when there is nothing to replay (no outcome, expired, a failure the caller does not replay, or a claim).
+    /// </summary>
+    internal bool TryReplay(IdempotencyKey key, bool replayFailures, [NotNullWhen(true)] out IdempotencyOutcome? outcome)
+    {
+        var session = Rent();
+        try
+        {
+            outcome = session.TryReplay(key.Value, NowMilliseconds(), replayFailures);
+        }
+        catch (SqliteException ex)
+        {
+            throw _store.Failure(ex, $"read idempotency key '{key}'");
+        }
+        finally
+        {
+            Return(session);
+        }
+
+        if (outcome is null)
+        {
+            return false;
+        }
+
+        RecordHit(key.Value);
+        return true;
     }
 
     internal static IdempotencyOutcome ToOutcome(IdempotencyRecord record) =>
@@ -632,6 +670,8 @@ public sealed class IdempotencyStore : IDisposable
     {
         private readonly SqliteCommand _lookup;
         private readonly SqliteParameter _key;
+        private readonly SqliteCommand _replay;
+        private readonly SqliteParameter _replayKey;
 
         public Session(SqliteConnection connection)
         {
@@ -639,9 +679,33 @@ public sealed class IdempotencyStore : IDisposable
             _lookup = connection.CreateCommand();
             _lookup.CommandText = LookupSql;
             _key = _lookup.Parameters.Add("$key", SqliteType.Text);
+            _replay = connection.CreateCommand();
+            _replay.CommandText = ReplaySql;
+            _replayKey = _replay.Parameters.Add("$key", SqliteType.Text);
         }
 
         public SqliteConnection Connection { get; }
+
+        public IdempotencyOutcome? TryReplay(string key, long now, bool replayFailures)
+        {
+            _replayKey.Value = key;
+            using var reader = _replay.ExecuteReader();
+            if (!reader.Read() || (!reader.IsDBNull(1) && reader.GetInt64(1) <= now))
+            {
+                return null;
+            }
+
+            var result = NullableString(reader, 2);
+            int? exitCode = reader.IsDBNull(3) ? null : reader.GetInt32(3);
+            return reader.GetString(0) switch
+            {
+                IdempotencyStatusNames.Succeeded => new IdempotencyOutcome(true, result, exitCode),
+                // Same rule as IsReplayable: only a failure that carries a result or an exit code, and only when asked.
+                IdempotencyStatusNames.Failed when replayFailures && (result is not null || exitCode is not null) =>
+                    new IdempotencyOutcome(false, result, exitCode, NullableString(reader, 4)),
+                _ => null,
+            };
+        }
 
         public IdempotencyRecord? Find(string key, SqliteTransaction? transaction, long now)
         {
@@ -685,6 +749,7 @@ public sealed class IdempotencyStore : IDisposable
         public void Dispose()
         {
             _lookup.Dispose();
+            _replay.Dispose();
             Connection.Dispose();
         }
 

@@ -1,3 +1,5 @@
+using AgentOs.Sdk.Storage;
+
 namespace AgentOs.Sdk.Idempotency;
 
 /// <summary>
@@ -42,7 +44,7 @@ public sealed class LlmOutputCache
     /// answer, waits for it.
     /// </summary>
     /// <exception cref="TimeoutException">Another caller held the request for longer than <see cref="IdempotencyOptions.WaitTimeout"/>.</exception>
-    public async Task<string> GetOrCreateAsync(
+    public Task<string> GetOrCreateAsync(
         string operation,
         string prompt,
         string model,
@@ -52,6 +54,44 @@ public sealed class LlmOutputCache
     {
         ArgumentNullException.ThrowIfNull(factory);
         var key = CreateKey(operation, prompt, model);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<string>(cancellationToken);
+        }
+
+        try
+        {
+            // A hit is answered without entering the claim protocol: one read, no write lock.
+            if (!(options?.ForceRefresh ?? false) && _store.TryReplay(key, replayFailures: false, out var cached))
+            {
+                Interlocked.Increment(ref _hits);
+                return Task.FromResult(cached.Result ?? string.Empty);
+            }
+        }
+        catch (Exception ex) when (ex is StoreException or ObjectDisposedException)
+        {
+            return Task.FromException<string>(ex);
+        }
+
+        return ExecuteAsync(key, operation, model, factory, options, cancellationToken);
+    }
+
+    /// <summary>How many times the answer for this request was served from the store, by every process (the <c>hit_count</c> column).</summary>
+    /// <remarks>Writes this store's pending counts first, so the number includes this process's hits.</remarks>
+    public long GetPersistedHitCount(string operation, string prompt, string model)
+    {
+        _store.FlushHitCounts();
+        return _store.Find(CreateKey(operation, prompt, model))?.HitCount ?? 0;
+    }
+
+    private async Task<string> ExecuteAsync(
+        IdempotencyKey key,
+        string operation,
+        string model,
+        Func<CancellationToken, Task<string>> factory,
+        LlmCacheOptions? options,
+        CancellationToken cancellationToken)
+    {
         var result = await _store.ExecuteAsync(
             key,
             async ct =>
@@ -70,13 +110,5 @@ public sealed class LlmOutputCache
 
         Interlocked.Increment(ref result.Replayed ? ref _hits : ref _misses);
         return result.Outcome.Result ?? string.Empty;
-    }
-
-    /// <summary>How many times the answer for this request was served from the store, by every process (the <c>hit_count</c> column).</summary>
-    /// <remarks>Writes this store's pending counts first, so the number includes this process's hits.</remarks>
-    public long GetPersistedHitCount(string operation, string prompt, string model)
-    {
-        _store.FlushHitCounts();
-        return _store.Find(CreateKey(operation, prompt, model))?.HitCount ?? 0;
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Sdk.Idempotency;
 
@@ -49,7 +50,7 @@ public sealed class ToolLedger
     /// <paramref name="execute"/> once and records its result. While another caller runs the command, waits for it.
     /// </summary>
     /// <exception cref="TimeoutException">Another caller held the command for longer than <see cref="IdempotencyOptions.WaitTimeout"/>.</exception>
-    public async Task<ToolLedgerResult> ExecuteOrReplayAsync(
+    public Task<ToolLedgerResult> ExecuteOrReplayAsync(
         string tool,
         string command,
         Func<CancellationToken, Task<ToolResult>> execute,
@@ -58,6 +59,36 @@ public sealed class ToolLedger
     {
         ArgumentNullException.ThrowIfNull(execute);
         var key = CreateKey(tool, command, options?.Scope);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<ToolLedgerResult>(cancellationToken);
+        }
+
+        try
+        {
+            // A replay is answered without entering the claim protocol: one read, no write lock.
+            if (!(options?.ForceExecute ?? false) && _store.TryReplay(key, options?.CacheFailures ?? false, out var recorded))
+            {
+                Interlocked.Increment(ref _replays);
+                return Task.FromResult(new ToolLedgerResult(Decode(recorded), Replayed: true));
+            }
+        }
+        catch (Exception ex) when (ex is StoreException or ObjectDisposedException or InvalidDataException or JsonException)
+        {
+            return Task.FromException<ToolLedgerResult>(ex);
+        }
+
+        return ExecuteAsync(key, tool, command, execute, options, cancellationToken);
+    }
+
+    private async Task<ToolLedgerResult> ExecuteAsync(
+        IdempotencyKey key,
+        string tool,
+        string command,
+        Func<CancellationToken, Task<ToolResult>> execute,
+        ToolLedgerOptions? options,
+        CancellationToken cancellationToken)
+    {
         var result = await _store.ExecuteAsync(
             key,
             async ct =>

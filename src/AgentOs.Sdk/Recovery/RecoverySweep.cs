@@ -28,7 +28,7 @@ public sealed class RecoverySweep
     private const string ScanSql = """
         SELECT work_item_id, lease_epoch, lease_expires_at_ms FROM work_items
         WHERE status = 'leased' AND lease_expires_at_ms <= $now
-          AND (lease_expires_at_ms > $after_expires OR (lease_expires_at_ms = $after_expires AND work_item_id > $after_id))
+          AND (lease_expires_at_ms, work_item_id) > ($after_expires, $after_id)
         ORDER BY lease_expires_at_ms, work_item_id
         LIMIT $limit
         """;

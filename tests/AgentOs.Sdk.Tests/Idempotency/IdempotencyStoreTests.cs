@@ -207,7 +207,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         var waiting = waiter.ExecuteAsync(key, _ => Task.FromResult(IdempotencyOutcome.Success("done by waiter")));
         Assert.False(waiting.IsCompleted);
         _clock.Advance(ClaimDuration);
-        var result = await waiting;
+        var result = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(result.PreviousAttemptInDoubt);
         Assert.Equal("done by waiter", result.Outcome.Result);
@@ -224,7 +224,8 @@ public sealed class IdempotencyStoreTests : IDisposable
         var waiting = waiter.ExecuteAsync(key, _ => Task.FromResult(IdempotencyOutcome.Success("never")));
         _clock.Advance(TimeSpan.FromMinutes(1));
 
-        var ex = await Assert.ThrowsAsync<TimeoutException>(() => waiting);
+        // Bounded here too, so a broken wait fails the test (its message names no holder) instead of hanging it.
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("'holder'", ex.Message, StringComparison.Ordinal);
     }
 

@@ -111,6 +111,8 @@ public sealed class LeaseHeartbeatTests : IDisposable
 
         _clock.Advance(ThreeSeconds);
 
+        // Cancelled inside the failed tick itself, not later.
+        Assert.True(work.IsCanceled);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => work);
         Assert.Equal(LeaseLostReason.NotFound, heartbeat.Failure!.Reason);
     }
