@@ -11,6 +11,7 @@ namespace AgentOs.Sdk.Benchmarks;
 /// </summary>
 [ShortRunJob]
 [MemoryDiagnoser]
+[MedianColumn]
 public class IdempotencyBenchmarks
 {
     private const string Operation = "summarise";

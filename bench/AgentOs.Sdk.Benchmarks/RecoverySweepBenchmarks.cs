@@ -12,6 +12,7 @@ namespace AgentOs.Sdk.Benchmarks;
 /// the same rows, with no epoch re-check, no batching and no statistics. The peer took 3 to 7 s for 1,000.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 10)]
+[MedianColumn]
 public class RecoverySweepBenchmarks
 {
     private const int Leases = 10_000;

@@ -52,6 +52,13 @@ public sealed class LeaseManagerTests : IDisposable
     }
 
     [Fact]
+    public void Acquiring_an_item_that_does_not_exist_returns_null()
+    {
+        Assert.Null(Manager("w1").TryAcquire("no-such-item", TenSeconds));
+        Assert.Null(Manager("w1").TryAcquireNext("no-such-kind", TenSeconds));
+    }
+
+    [Fact]
     public void A_valid_lease_cannot_be_acquired_by_another_worker()
     {
         var item = _queue.Enqueue("build");

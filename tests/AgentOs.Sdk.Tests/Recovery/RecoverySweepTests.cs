@@ -221,6 +221,25 @@ public sealed class RecoverySweepTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_the_store_refuses_is_counted_as_an_error_and_changes_nothing()
+    {
+        _queue.EnqueueRange(Enumerable.Range(0, 5).Select(i => new WorkItemRequest("job") { Id = $"item-{i}" }));
+        LeaseAllExpiringAt(Start + TenSeconds);
+        _clock.Advance(TenSeconds);
+        Execute("CREATE TRIGGER refuse_recovery BEFORE UPDATE OF status ON work_items BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END");
+
+        var stats = new RecoverySweep(_store, _clock).ScanAndRecover();
+
+        Assert.Equal(5, stats.ExpiredFound);
+        Assert.Equal(0, stats.Recovered);
+        Assert.Equal(1, stats.Errors);
+        Assert.Contains("simulated disk full", Assert.Single(stats.ErrorMessages), StringComparison.Ordinal);
+        Assert.Equal(5, CountWhere("status = 'leased'"));
+        Execute("DROP TRIGGER refuse_recovery");
+        Assert.Equal(5, new RecoverySweep(_store, _clock).ScanAndRecover().Recovered);
+    }
+
+    [Fact]
     public async Task A_cancelled_sweep_throws_and_changes_nothing()
     {
         var item = _queue.Enqueue("build");
@@ -255,6 +274,14 @@ public sealed class RecoverySweepTests : IDisposable
             """;
         command.Parameters.AddWithValue("$acquired", Start.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = _store.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
         command.ExecuteNonQuery();
     }
 
