@@ -19,6 +19,8 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
     private readonly LeaseManager _manager;
     private readonly TimeSpan _renewalDuration;
     private readonly CancellationTokenSource _lost = new();
+    // Kept apart from the source, so the token can still be read after the heartbeat is disposed.
+    private readonly CancellationToken _lostToken;
     // Serialises a renewal with disposal, so the connection is never closed under a running renewal.
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
@@ -33,6 +35,7 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
         _manager = manager;
         _lease = lease;
         _renewalDuration = renewalDuration;
+        _lostToken = _lost.Token;
         Interval = interval;
         // Its own connection: a renewal never waits behind the worker's connection or shares its transaction.
         _connection = manager.Store.OpenConnection();
@@ -44,7 +47,7 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
     public event EventHandler<LeaseLostEventArgs>? Lost;
 
     /// <summary>Cancelled at once when a renewal fails: the worker must stop, as it may no longer own the item.</summary>
-    public CancellationToken LeaseLost => _lost.Token;
+    public CancellationToken LeaseLost => _lostToken;
 
     /// <summary>Whether the lease was lost.</summary>
     public bool IsLost => Volatile.Read(ref _failure) is not null;

@@ -131,6 +131,7 @@ public sealed class LeaseHeartbeatTests : IDisposable
         _clock.Advance(ThreeSeconds);
 
         Assert.Equal(1, heartbeat.Renewals);
+        Assert.False(heartbeat.LeaseLost.IsCancellationRequested);
         Assert.Equal(renewed.ExpiresAt, _queue.Find(item.Id)!.LeaseExpiresAt);
         _clock.Advance(TimeSpan.FromSeconds(7));
         Assert.NotNull(new LeaseManager(_store, "w2", _clock).TryAcquire(item.Id, TenSeconds));
