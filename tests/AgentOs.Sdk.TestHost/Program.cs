@@ -36,6 +36,8 @@ switch (args.Length > 0 ? args[0] : "")
         return CheckpointStepCrash.Run(rest);
     case CheckpointSwarm.Mode:
         return CheckpointSwarm.Run(rest);
+    case IdempotentCaller.Mode:
+        return IdempotentCaller.Run(rest);
     default:
         await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
         return 64;
