@@ -3,7 +3,7 @@ using System.Globalization;
 namespace AgentOs.Sdk.Chaos;
 
 /// <summary>What a running drill gets: its own folder, its seeded random source, progress reporting, and its assertions.</summary>
-public sealed class ChaosDrillContext
+public sealed partial class ChaosDrillContext
 {
     private readonly ChaosDrill _drill;
     private readonly Dictionary<string, double> _metrics = new(StringComparer.Ordinal);

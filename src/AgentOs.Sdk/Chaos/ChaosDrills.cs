@@ -9,6 +9,19 @@ namespace AgentOs.Sdk.Chaos;
 /// <summary>The built-in chaos drills and the runner that turns each into a <see cref="ChaosDrillResult"/>.</summary>
 public static class ChaosDrills
 {
+    /// <summary>The built-in drills, in scenario order: the seed's seven plus shared-database contention.</summary>
+    public static IReadOnlyList<ChaosDrill> All { get; } =
+    [
+        new Drills.Kill9RecoveryDrill(),
+        new Drills.ConcurrentCheckpointsDrill(),
+        new Drills.LeaseExpirationDrill(),
+        new Drills.RecoverySweepStressDrill(),
+        new Drills.LlmCacheStressDrill(),
+        new Drills.ToolReplayStressDrill(),
+        new Drills.FullE2EDrill(),
+        new Drills.SharedDatabaseContentionDrill(),
+    ];
+
     /// <summary>Runs one drill in a fresh folder; a failure becomes a failed result with failure evidence, never an exception.</summary>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     public static async Task<ChaosDrillResult> RunAsync(ChaosDrill drill, ChaosDrillOptions? options = null, CancellationToken cancellationToken = default)
