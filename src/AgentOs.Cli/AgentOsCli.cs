@@ -12,6 +12,7 @@ internal static class AgentOsCli
         {
             InitCommand.Create(console),
             HealthCommand.Create(console),
+            ChaosCommand.Create(console),
             VerifyCommand.Create(console),
         };
 
