@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AgentOs.Sdk.IO.Internal;
 using AgentOs.Sdk.Tests.IO.Support;
 
@@ -61,29 +62,29 @@ public sealed class DirectoryHandleTests : IDisposable
     [Fact]
     public void An_exclusive_lock_excludes_other_holders_even_in_the_same_process()
     {
-        using DirectoryHandle first = DirectoryHandle.Open(_dir.Path);
-        using DirectoryHandle second = DirectoryHandle.Open(_dir.Path);
-        using var released = new ManualResetEventSlim();
-        bool acquiredWhileHeld = false;
+        using DirectoryHandle holder = DirectoryHandle.Open(_dir.Path);
+        using var other = new SafeDirectoryHandle(LibC.Open(_dir.Path, LibC.OpenDirectoryFlags));
 
-        Thread other;
-        using (first.LockExclusive())
+        using (holder.LockExclusive())
         {
-            other = new Thread(() =>
-            {
-                using (second.LockShared())
-                {
-                    acquiredWhileHeld = !released.IsSet;
-                }
-            });
-            other.Start();
-
-            // Give the other thread every chance to (wrongly) get in; it must wait for the release below.
-            Assert.False(other.Join(TimeSpan.FromMilliseconds(200)));
-            released.Set();
+            // flock belongs to the open file description, so a second descriptor of this same process is refused.
+            Assert.Equal(-1, LibC.FLock(other, LibC.LOCK_SH | LibC.LOCK_NB));
+            Assert.True(LibC.IsWouldBlock(Marshal.GetLastPInvokeError()));
         }
 
-        other.Join();
-        Assert.False(acquiredWhileHeld);
+        Assert.Equal(0, LibC.FLock(other, LibC.LOCK_EX | LibC.LOCK_NB));
+    }
+
+    [Fact]
+    public void Shared_locks_coexist_and_keep_an_exclusive_one_out()
+    {
+        using DirectoryHandle reader = DirectoryHandle.Open(_dir.Path);
+        using var other = new SafeDirectoryHandle(LibC.Open(_dir.Path, LibC.OpenDirectoryFlags));
+
+        using (reader.LockShared())
+        {
+            Assert.Equal(0, LibC.FLock(other, LibC.LOCK_SH | LibC.LOCK_NB));
+            Assert.Equal(-1, LibC.FLock(other, LibC.LOCK_EX | LibC.LOCK_NB));
+        }
     }
 }
