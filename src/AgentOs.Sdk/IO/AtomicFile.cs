@@ -47,16 +47,38 @@ public static partial class AtomicFile
     }
 
     /// <summary>The core of every buffered write: the caller has the whole content in memory.</summary>
-    private static AtomicWriteResult WriteBuffer(string fullPath, ReadOnlySpan<byte> content, AtomicWriteOptions? options, CancellationToken cancellationToken)
+    private static unsafe AtomicWriteResult WriteBuffer(string fullPath, ReadOnlySpan<byte> content, AtomicWriteOptions? options, CancellationToken cancellationToken)
     {
         using AtomicWriteSession session = AtomicWriteSession.Begin(fullPath, options, bufferSize: 0, cancellationToken);
         try
         {
-            session.Data.Write(content);
+            // The hash is taken from the very bytes being written, in memory, never by reading the file back.
+            string sha256;
+            if (content.Length < ParallelHashThreshold)
+            {
+                session.Data.Write(content);
+                session.BeginDataSync();
+                sha256 = HashHex(content);
+            }
+            else
+            {
+                // A large buffer is hashed on another core while this thread copies it to the file and the disk syncs it.
+                fixed (byte* pinned = content)
+                {
+                    BackgroundHash hashing = BackgroundHash.Start(pinned, content.Length);
+                    try
+                    {
+                        session.Data.Write(content);
+                        session.BeginDataSync();
+                    }
+                    finally
+                    {
+                        // Always join before the buffer is unpinned, even when the write failed.
+                        sha256 = hashing.Join();
+                    }
+                }
+            }
 
-            // The disk syncs the data while this thread hashes the very bytes it wrote, from memory.
-            session.BeginDataSync();
-            string sha256 = HashHex(content);
             return session.Commit(sha256, content.Length, cancellationToken);
         }
         catch (Exception e)
@@ -136,6 +158,9 @@ public static partial class AtomicFile
         SHA256.HashData(content, hash);
         return Convert.ToHexStringLower(hash);
     }
+
+    /// <summary>Below this size hashing costs less than handing it to another thread.</summary>
+    private const int ParallelHashThreshold = 256 * 1024;
 
     /// <summary>FileStream buffer for streamed writes: large enough that small writes do not become one syscall each.</summary>
     private const int StreamBufferSize = 64 * 1024;

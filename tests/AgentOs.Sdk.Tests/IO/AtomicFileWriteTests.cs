@@ -37,6 +37,23 @@ public sealed class AtomicFileWriteTests : IDisposable
         Assert.Equal(["data.bin", "data.bin.ok"], _dir.FileNames());
     }
 
+    [Theory]
+    [InlineData(256 * 1024 - 1)]
+    [InlineData(256 * 1024)]
+    [InlineData(3 * 1024 * 1024 + 7)]
+    public void Small_and_large_buffers_are_hashed_exactly(int size)
+    {
+        // Below 256 KiB the writer hashes inline; from 256 KiB on, on another thread while it writes.
+        string path = _dir.File("sized.bin");
+        byte[] content = RandomNumberGenerator.GetBytes(size);
+
+        AtomicWriteResult result = AtomicFile.WriteAllBytes(path, content.AsSpan());
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), result.Sha256);
+        Assert.Equal(content, File.ReadAllBytes(path));
+        Assert.True(AtomicFile.Verify(path).IsValid);
+    }
+
     [Fact]
     public void WriteAllBytes_span_overload_replaces_an_existing_file()
     {

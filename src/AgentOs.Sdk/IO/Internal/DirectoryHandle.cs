@@ -35,15 +35,13 @@ internal sealed class DirectoryHandle : IDisposable
             return new DirectoryHandle(directory, null);
         }
 
-        SafeDirectoryHandle fd = LibC.Open(directory, LibC.OpenDirectoryFlags);
-        if (fd.IsInvalid)
+        int fd = LibC.Open(directory, LibC.OpenDirectoryFlags);
+        if (fd < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
-            fd.Dispose();
-            throw Errors.FromErrno(errno, $"Cannot open the directory '{directory}'");
+            throw Errors.FromErrno(Marshal.GetLastPInvokeError(), $"Cannot open the directory '{directory}'");
         }
 
-        return new DirectoryHandle(directory, fd);
+        return new DirectoryHandle(directory, new SafeDirectoryHandle(fd));
     }
 
     /// <summary>Opens <paramref name="directory"/>, or returns null when it cannot be opened (for best-effort readers).</summary>

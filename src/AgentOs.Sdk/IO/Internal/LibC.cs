@@ -32,8 +32,9 @@ internal static partial class LibC
     public static bool IsWouldBlock(int errno) =>
         OperatingSystem.IsLinux() ? errno == 11 : errno == 35;
 
+    /// <summary><c>open(2)</c>: a descriptor (a C <c>int</c>, so not marshalled straight into a 64-bit handle), or -1.</summary>
     [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial SafeDirectoryHandle Open(string path, int flags);
+    public static partial int Open(string path, int flags);
 
     [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
     public static partial int FSync(SafeHandle fd);
@@ -42,7 +43,7 @@ internal static partial class LibC
     public static partial int FLock(SafeHandle fd, int operation);
 
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
-    public static partial int Close(nint fd);
+    public static partial int Close(int fd);
 
     /// <summary>The text of an errno value, for exception messages (strerror).</summary>
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);

@@ -5,12 +5,10 @@ namespace AgentOs.Sdk.IO.Internal;
 /// <summary>A file descriptor opened with <see cref="LibC.Open"/>; closed exactly once.</summary>
 internal sealed class SafeDirectoryHandle : SafeHandle
 {
-    public SafeDirectoryHandle()
-        : base(invalidHandleValue: -1, ownsHandle: true)
-    {
-    }
+    public SafeDirectoryHandle(int fd)
+        : base(invalidHandleValue: -1, ownsHandle: true) => SetHandle(fd);
 
     public override bool IsInvalid => handle == -1;
 
-    protected override bool ReleaseHandle() => LibC.Close(handle) == 0;
+    protected override bool ReleaseHandle() => LibC.Close((int)handle) == 0;
 }
