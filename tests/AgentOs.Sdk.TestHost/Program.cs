@@ -1,5 +1,6 @@
 using AgentOs.Sdk.TestHost;
 using AgentOs.Sdk.TestHost.IO;
+using AgentOs.Sdk.TestHost.Checkpoints;
 using AgentOs.Sdk.Workers;
 
 // First line: when WorkerPool re-launches this program as a worker, run the worker's entry instead of a mode.
@@ -29,7 +30,32 @@ switch (args.Length > 0 ? args[0] : "")
         return RunHealthCheckMode.Run(rest);
     case CommitAndHangMode.Name:
         return CommitAndHangMode.Run(rest);
+    case CheckpointWriter.Mode:
+        return CheckpointWriter.Run(rest);
+    case CheckpointStepCrash.Mode:
+        return CheckpointStepCrash.Run(rest);
+    case CheckpointSwarm.Mode:
+        return CheckpointSwarm.Run(rest);
+    case IdempotentCaller.Mode:
+        return IdempotentCaller.Run(rest);
     default:
         await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
         return 64;
+// A child process for the tests: args[0] names the mode, one small class per mode.
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: AgentOs.Sdk.TestHost <mode> [arguments]");
+    return 64;
+}
+
+return args[0] switch
+{
+    IdempotentCaller.Mode => IdempotentCaller.Run(rest),
+    _ => Unknown(args[0]),
+};
+
+static int Unknown(string mode)
+{
+    Console.Error.WriteLine($"AgentOs.Sdk.TestHost: unknown mode '{mode}'");
+    return 64;
 }

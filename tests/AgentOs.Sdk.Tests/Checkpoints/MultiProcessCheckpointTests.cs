@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Tests.TestSupport;
+
+namespace AgentOs.Sdk.Tests.Checkpoints;
+
+public sealed class MultiProcessCheckpointTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("agentos-checkpoints-mp-");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Twenty_processes_writing_one_database_at_once_lose_no_write()
+    {
+        // The peer lost about 10% of the writes with 20 processes on one database.
+        const int Processes = 20, PerProcess = 10;
+        var database = _temp.Combine("shared.db");
+        using (AgentOsStore.Open(database))
+        {
+        }
+
+        var children = new List<Process>();
+        try
+        {
+            for (var i = 0; i < Processes; i++)
+            {
+                children.Add(CheckpointTestHost.Start("checkpoint-writer", database, "task", PerProcess.ToString(System.Globalization.CultureInfo.InvariantCulture), "normal"));
+            }
+
+            // Every writer opens the store and waits; then all are released at once.
+            foreach (var child in children)
+            {
+                Assert.Equal("ready", child.StandardOutput.ReadLine());
+            }
+
+            foreach (var child in children)
+            {
+                child.StandardInput.WriteLine("go");
+                child.StandardInput.Flush();
+            }
+
+            foreach (var child in children)
+            {
+                var line = child.StandardOutput.ReadLine();
+                Assert.True(child.WaitForExit(TimeSpan.FromMinutes(2)), "a writer did not finish");
+                Assert.True(child.ExitCode == 0, $"writer {child.Id} exited {child.ExitCode}: {child.StandardError.ReadToEnd()}");
+                Assert.StartsWith($"done {PerProcess} ", line, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            foreach (var child in children)
+            {
+                if (!child.HasExited)
+                {
+                    child.Kill();
+                }
+
+                child.Dispose();
+            }
+        }
+
+        using var store = AgentOsStore.Open(database);
+        using var manager = new CheckpointManager(store);
+        var checkpoints = manager.ListCheckpoints("task");
+        Assert.Equal(Enumerable.Range(1, Processes * PerProcess).Select(n => (long)n), checkpoints.Select(c => c.SequenceNumber));
+        Assert.All(checkpoints, c => Assert.Equal(CheckpointStatus.Verified, c.Status));
+        // Each process wrote all of its own checkpoints.
+        var perWriter = checkpoints.GroupBy(c => c.Metadata["writer"]).ToList();
+        Assert.Equal(Processes, perWriter.Count);
+        Assert.All(perWriter, group => Assert.Equal(PerProcess, group.Count()));
+    }
+
+    [Fact]
+    public void A_process_killed_in_the_middle_of_a_step_leaves_it_pending_and_never_verified()
+    {
+        var database = _temp.Combine("crash.db");
+        string pendingId;
+        using (var child = CheckpointTestHost.Start("checkpoint-step-crash", database, "task"))
+        {
+            var line = child.StandardOutput.ReadLine();
+            Assert.True(line?.StartsWith("begun ", StringComparison.Ordinal), $"unexpected '{line}': {(child.HasExited ? child.StandardError.ReadToEnd() : "")}");
+            pendingId = line!["begun ".Length..];
+
+            // Process.Kill sends SIGKILL on Unix: no finally block, no Dispose, no commit runs in the child.
+            child.Kill();
+            child.WaitForExit();
+            Assert.Equal(137, child.ExitCode);
+        }
+
+        using var store = AgentOsStore.Open(database);
+        using var manager = new CheckpointManager(store);
+        var checkpoints = manager.ListCheckpoints("task");
+        Assert.Equal(2, checkpoints.Count);
+        var pending = checkpoints.Single(c => c.Id == pendingId);
+        Assert.Equal(CheckpointStatus.Pending, pending.Status);
+        Assert.Equal(2, pending.SequenceNumber);
+        Assert.Equal(1, manager.GetLastVerifiedCheckpoint("task")!.SequenceNumber);
+
+        // The next worker retires the crashed step and carries on after it.
+        Assert.Equal(1, manager.AbandonPendingSteps("task", "its process was killed"));
+        Assert.Equal(3, manager.CreateCheckpoint("task", "second", CheckpointTestContext.Json("{}"), CheckpointTestContext.Passing()).SequenceNumber);
+    }
+}
