@@ -663,6 +663,11 @@ public sealed class IdempotencyStore : IDisposable
         }
 
         _idle.Add(session);
+        // Disposed while this session was being returned: close what the disposal could not see.
+        while (_disposed && _idle.TryTake(out var late))
+        {
+            late.Dispose();
+        }
     }
 
     /// <summary>A pooled connection with its prepared lookup: a replay is one bound parameter and one step.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using AgentOs.Sdk.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Leases;
@@ -125,8 +124,10 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
             {
                 failure = ex;
             }
-            catch (StoreException ex)
+            catch (Exception ex)
             {
+                // Whatever went wrong (usually a StoreException), the lease can no longer be proven: report it, never
+                // let it escape the timer thread and take the process down.
                 failure = new LeaseLostException(
                     _lease,
                     LeaseLostReason.RenewalFailed,
