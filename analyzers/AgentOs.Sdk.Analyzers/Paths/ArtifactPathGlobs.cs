@@ -18,7 +18,7 @@ internal sealed class ArtifactPathGlobs
 
     public ImmutableArray<GlobPattern> Patterns { get; }
 
-    /// <summary>Parses a list separated by ',' or ';' (commas inside braces belong to the glob).</summary>
+    /// <summary>Parses a comma-separated list (commas inside braces belong to the glob). .editorconfig reads ; and # as comments.</summary>
     public static ArtifactPathGlobs Parse(string value)
     {
         var patterns = ImmutableArray.CreateBuilder<GlobPattern>();
@@ -96,7 +96,7 @@ internal sealed class ArtifactPathGlobs
                 case '}':
                     depth = depth > 0 ? depth - 1 : 0;
                     break;
-                case ',' or ';' when depth == 0:
+                case ',' when depth == 0:
                     yield return value.Substring(start, i - start);
                     start = i + 1;
                     break;
