@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using AgentOs.Sdk.Evidence;
+using Microsoft.Data.Sqlite;
+
+namespace AgentOs.Sdk.Chaos;
+
+/// <summary>The built-in chaos drills and the runner that turns each into a <see cref="ChaosDrillResult"/>.</summary>
+public static class ChaosDrills
+{
+    /// <summary>Runs one drill in a fresh folder; a failure becomes a failed result with failure evidence, never an exception.</summary>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public static async Task<ChaosDrillResult> RunAsync(ChaosDrill drill, ChaosDrillOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(drill);
+        options ??= new ChaosDrillOptions();
+        var seed = options.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
+        var directory = Path.GetFullPath(Path.Combine(
+            options.WorkDirectory,
+            string.Create(CultureInfo.InvariantCulture, $"{drill.Name}-{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}-{seed}")));
+        Directory.CreateDirectory(directory);
+
+        var context = new ChaosDrillContext(drill, options, directory, seed);
+        context.Report(string.Create(CultureInfo.InvariantCulture, $"starting (seed {seed})"));
+        var clock = Stopwatch.StartNew();
+        string keyFigure;
+        try
+        {
+            keyFigure = await drill.ExecuteAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A drill's failure, whatever its type, is a result to report, not a crash of the runner.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            clock.Stop();
+            var error = ex is ChaosAssertionException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            var evidence = options.DumpEvidenceOnFailure ? DumpEvidence(drill, context, error, options) : null;
+            context.Report($"FAILED: {error}");
+            return new ChaosDrillResult(drill.Number, drill.Name, false, "-", clock.Elapsed, seed, error, evidence, context.Metrics);
+        }
+
+        clock.Stop();
+        if (context.Checks == 0)
+        {
+            throw new InvalidOperationException($"The drill {drill.Name} passed without checking anything.");
+        }
+
+        context.Measure("checks", context.Checks);
+        context.Report(string.Create(CultureInfo.InvariantCulture, $"passed in {clock.Elapsed.TotalSeconds:0.00} s: {keyFigure}"));
+        if (options.DeletePassedDrillDirectories)
+        {
+            TryDelete(directory);
+        }
+
+        return new ChaosDrillResult(drill.Number, drill.Name, true, keyFigure, clock.Elapsed, seed, null, null, context.Metrics);
+    }
+
+    /// <summary>Runs drills one after another (they measure contention: running them side by side would measure each other).</summary>
+    public static async Task<IReadOnlyList<ChaosDrillResult>> RunAllAsync(IEnumerable<ChaosDrill> drills, ChaosDrillOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(drills);
+        var results = new List<ChaosDrillResult>();
+        foreach (var drill in drills)
+        {
+            results.Add(await RunAsync(drill, options, cancellationToken).ConfigureAwait(false));
+        }
+
+        return results;
+    }
+
+    private static string? DumpEvidence(ChaosDrill drill, ChaosDrillContext context, string error, ChaosDrillOptions options)
+    {
+        var evidenceOptions = new EvidenceOptions { OutputDirectory = options.EvidenceDirectory };
+        try
+        {
+            return context.Databases.Count == 1
+                ? FailureEvidence.Dump(drill.Name, context.Databases[0], error, options: evidenceOptions)
+                : FailureEvidence.CollectMultiDatabase(drill.Name, context.Databases, error, evidenceOptions);
+        }
+        catch (IOException ex)
+        {
+            context.Report($"could not write failure evidence: {ex.Message}");
+            return null;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            context.Report($"could not write failure evidence: {ex.Message}");
+            return null;
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        // Pooled connections keep the drill's databases open until the pools are cleared.
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the user to inspect or delete; a passed drill does not fail over its clean-up.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AgentOs.Sdk.Evidence;
+
+/// <summary>
+/// Dumps what the databases of a failed test or drill can tell (SQLite settings, row counts, the latest checkpoints,
+/// audits and work items, idempotency keys, a task's history) into one JSON file, so that a failure can be understood
+/// after the fact.
+/// </summary>
+/// <remarks>
+/// Files go to <c>store/artifacts/chaos-failures/&lt;test&gt;-&lt;UTC timestamp&gt;-failure.json</c> by default and are written
+/// with <c>AtomicFile</c>. Databases are opened read-only and never changed; a database that is missing, locked or
+/// corrupt still yields evidence that says so. Keys are snake_case and always in the same order.
+/// </remarks>
+public static class FailureEvidence
+{
+    /// <summary>The value of the <c>format</c> key: changes only when the shape of the file changes.</summary>
+    public const string Format = "agentos.failure-evidence/1";
+
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = true,
+        // Evidence is read by people: keep non-ASCII text and punctuation readable.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Writes the evidence of one database and returns the path of the file.</summary>
+    /// <param name="testName">The failed test or drill; used in the file name, made safe (it cannot leave the output folder).</param>
+    /// <param name="databasePath">The database to describe; it may be missing, locked or corrupt.</param>
+    /// <param name="errorMessage">What failed.</param>
+    /// <param name="taskId">A task whose whole history (task row, audits, checkpoints, work items) is included.</param>
+    /// <param name="options">Output folder, limits, redaction and clock.</param>
+    public static string Dump(string testName, string databasePath, string errorMessage, string? taskId = null, EvidenceOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(testName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        ArgumentNullException.ThrowIfNull(errorMessage);
+        options ??= new EvidenceOptions();
+        options.Validate();
+
+        var document = Header(testName, errorMessage, options);
+        document["task_id"] = taskId;
+        document["database"] = new DatabaseEvidence(options).Collect(databasePath, taskId);
+        return Write(testName, document, options);
+    }
+
+    /// <summary>Writes the evidence of several databases (the one-database-per-worker layout) and returns the path of the file.</summary>
+    /// <param name="testName">The failed test or drill; used in the file name, made safe.</param>
+    /// <param name="databasePaths">The databases to describe, for example every <c>worker_*.db</c> of a pool.</param>
+    /// <param name="errorMessage">What failed.</param>
+    /// <param name="options">Output folder, limits, redaction and clock.</param>
+    public static string CollectMultiDatabase(string testName, IEnumerable<string> databasePaths, string errorMessage, EvidenceOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(testName);
+        ArgumentNullException.ThrowIfNull(databasePaths);
+        ArgumentNullException.ThrowIfNull(errorMessage);
+        options ??= new EvidenceOptions();
+        options.Validate();
+
+        var paths = databasePaths.ToList();
+        var reader = new DatabaseEvidence(options);
+        var databases = new JsonArray();
+        var statuses = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        long checkpoints = 0, workItems = 0;
+        foreach (var path in paths.Take(options.MaxDatabases))
+        {
+            var evidence = reader.Collect(path, taskId: null);
+            var status = (string)evidence["status"]!;
+            statuses[status] = statuses.GetValueOrDefault(status) + 1;
+            checkpoints += CountOf(evidence, "checkpoints");
+            workItems += CountOf(evidence, "work_items");
+            databases.Add((JsonNode)evidence);
+        }
+
+        var byStatus = new JsonObject();
+        foreach (var (status, count) in statuses)
+        {
+            byStatus[status] = count;
+        }
+
+        var document = Header(testName, errorMessage, options);
+        document["summary"] = new JsonObject
+        {
+            ["database_count"] = paths.Count,
+            ["described"] = databases.Count,
+            ["by_status"] = byStatus,
+            ["total_checkpoints"] = checkpoints,
+            ["total_work_items"] = workItems,
+        };
+        document["databases"] = databases;
+        document["not_described"] = new JsonArray([.. paths.Skip(options.MaxDatabases).Select(p => JsonValue.Create(Path.GetFullPath(p)))]);
+        return Write(testName, document, options);
+    }
+
+    /// <summary>Makes a test name safe for a file name: letters, digits, '.', '-' and '_' only, no leading dot, at most 100 characters.</summary>
+    internal static string SafeName(string testName)
+    {
+        var builder = new StringBuilder(testName.Length);
+        foreach (var c in testName)
+        {
+            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : c == '.' ? '.' : '_');
+        }
+
+        // ".." and leading dots could name a parent folder or hide the file: collapse them.
+        var safe = builder.ToString();
+        while (safe.Contains("..", StringComparison.Ordinal))
+        {
+            safe = safe.Replace("..", "_", StringComparison.Ordinal);
+        }
+
+        safe = safe.TrimStart('.');
+        if (safe.Length > 100)
+        {
+            safe = safe[..100];
+        }
+
+        return safe.Length == 0 ? "unnamed" : safe;
+    }
+
+    private static long CountOf(JsonObject evidence, string table) =>
+        evidence["table_counts"] is JsonObject counts && counts[table] is JsonValue value && value.TryGetValue(out long count) ? count : 0;
+
+    private static JsonObject Header(string testName, string errorMessage, EvidenceOptions options) => new()
+    {
+        ["format"] = Format,
+        ["test_name"] = testName,
+        ["error_message"] = errorMessage,
+        ["collected_at"] = options.TimeProvider.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        ["environment"] = new JsonObject
+        {
+            ["os"] = RuntimeInformation.OSDescription,
+            ["framework"] = RuntimeInformation.FrameworkDescription,
+            ["process_id"] = Environment.ProcessId,
+        },
+    };
+
+    private static string Write(string testName, JsonObject document, EvidenceOptions options)
+    {
+        var directory = Path.GetFullPath(options.OutputDirectory);
+        var stamp = options.TimeProvider.GetUtcNow().ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
+        var baseName = $"{SafeName(testName)}-{stamp}";
+
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            document.WriteTo(writer);
+        }
+
+        buffer.WriteByte((byte)'\n');
+        var bytes = buffer.ToArray();
+
+        // Two dumps in the same millisecond get distinct names instead of replacing each other.
+        for (var attempt = 1; ; attempt++)
+        {
+            var name = attempt == 1 ? $"{baseName}-failure.json" : string.Create(CultureInfo.InvariantCulture, $"{baseName}-{attempt}-failure.json");
+            var path = Path.Combine(directory, name);
+            if (!Path.GetFullPath(path).StartsWith(directory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"The test name '{testName}' would leave the evidence folder '{directory}'.", nameof(testName));
+            }
+
+            if (File.Exists(path))
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(directory);
+            File.WriteAllBytes(path, bytes); // TEMP until AtomicFile lands
+            return path;
+        }
+    }
+}
