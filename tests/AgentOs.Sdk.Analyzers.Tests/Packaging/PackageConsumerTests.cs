@@ -18,27 +18,18 @@ public sealed class PackageConsumerTests : IDisposable
     private const string ConsumerProgram = """
         using System.IO;
         using System.Threading.Tasks;
-        using Consumer;
+        using AgentOs.Sdk.Workers;
+
+        if (WorkerHost.TryRun(args, out var workerExitCode))
+        {
+            return workerExitCode;
+        }
 
         var root = args.Length > 0 ? args[0] : ".";
         File.WriteAllText(Path.Combine(root, "artifacts", "report.json"), "{}");
         var retries = 3;
-        return await Jobs.RunAsync(2, (id, ct) => Task.FromResult(id + retries));
-        """;
-
-    // A team's own API marked like WorkerPool.RunAsync: the attribute is public for that purpose.
-    private const string ConsumerJobs = """
-        using System;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using AgentOs.Sdk.Workers;
-
-        namespace Consumer;
-
-        public static class Jobs
-        {
-            public static Task<int> RunAsync(int count, [WorkerEntryPoint] Func<int, CancellationToken, Task<int>> entry) => entry(count, CancellationToken.None);
-        }
+        var results = await WorkerPool.RunAsync(2, (ctx, ct) => Task.FromResult(ctx.WorkerId + retries));
+        return results.Count;
         """;
 
     private readonly ITestOutputHelper _output;
@@ -103,7 +94,6 @@ public sealed class PackageConsumerTests : IDisposable
             """);
         var programPath = Path.Combine(consumer, "Program.cs");
         File.WriteAllText(programPath, ConsumerProgram);
-        File.WriteAllText(Path.Combine(consumer, "Jobs.cs"), ConsumerJobs);
         var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = cache };
 
         var build = await RunAsync("dotnet", ["build", "Consumer.csproj", "-c", "Debug", "--disable-build-servers", "-nodeReuse:false"], consumer, environment);
@@ -111,9 +101,9 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(cache, "agentos.sdk", version)), $"AgentOs.Sdk {version} was not restored into the fresh cache {cache}:\n{build.Output}");
 
         var (writeLine, writeColumn) = Position(ConsumerProgram, "File.WriteAllText(");
-        var (lambdaLine, lambdaColumn) = Position(ConsumerProgram, "(id, ct) =>");
+        var (lambdaLine, lambdaColumn) = Position(ConsumerProgram, "(ctx, ct) =>");
         AssertReported(build.Output, $"Program.cs({writeLine},{writeColumn}): warning AOS001:", "/artifacts/report.json' (matches '**/artifacts/**')");
-        AssertReported(build.Output, $"Program.cs({lambdaLine},{lambdaColumn}): warning AOS002:", "captures 'retries'");
+        AssertReported(build.Output, $"Program.cs({lambdaLine},{lambdaColumn}): warning AOS002:", "passed to 'WorkerPool.RunAsync' captures 'retries'");
 
         var format = await RunAsync("dotnet", ["format", "analyzers", "Consumer.csproj", "--diagnostics", "AOS001", "--severity", "warn", "--no-restore", "-v", "normal"], consumer, environment);
         var fixedProgram = File.ReadAllText(programPath);
@@ -123,7 +113,7 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.True(rewritten, $"dotnet format did not rewrite the write to AtomicFile (exit {format.ExitCode}).\nProgram.cs now:\n{fixedProgram}\nformat output:\n{format.Output}");
 
         // Only AOS001 was asked for: the worker lambda is untouched.
-        Assert.Contains("(id, ct) => Task.FromResult(id + retries)", fixedProgram, StringComparison.Ordinal);
+        Assert.Contains("(ctx, ct) => Task.FromResult(ctx.WorkerId + retries)", fixedProgram, StringComparison.Ordinal);
     }
 
     public void Dispose()

@@ -1,8 +1,8 @@
 namespace AgentOs.Sdk.Analyzers.Tests.Rules;
 
 /// <summary>
-/// Minimal stand-ins for AtomicFile and WorkerPool, used only while those types have not reached this branch; the
-/// real assembly replaces them (see <see cref="Verifiers.AnalyzerTestSetup"/>).
+/// A minimal stand-in for AtomicFile, used only while it has not reached this branch (WorkerPool has: tests use the real
+/// one from the AgentOs.Sdk assembly). Remove it when AtomicFile lands.
 /// </summary>
 internal static class SdkStandIns
 {
@@ -28,37 +28,6 @@ internal static class SdkStandIns
                 public static AtomicWriteResult WriteAllLines(string path, IEnumerable<string> contents) => new();
                 public static AtomicWriteResult WriteAllLines(string path, string[] contents) => new();
                 public static Task<AtomicWriteResult> WriteAllLinesAsync(string path, IEnumerable<string> contents, CancellationToken cancellationToken = default) => Task.FromResult(new AtomicWriteResult());
-            }
-        }
-
-        namespace AgentOs.Sdk.Workers
-        {
-            using System;
-            using System.Collections.Generic;
-            using System.Text.Json;
-            using System.Text.Json.Nodes;
-            using System.Threading;
-            using System.Threading.Tasks;
-
-            public sealed class WorkerContext
-            {
-                public int WorkerId { get; }
-                public JsonObject Arguments { get; } = new();
-                public T GetArgument<T>(string name) => Arguments[name]!.Deserialize<T>()!;
-            }
-
-            public sealed class WorkerPoolOptions
-            {
-                public string? Directory { get; set; }
-                public JsonObject Arguments { get; } = new();
-            }
-
-            public sealed record WorkerResult(int WorkerId);
-
-            public static class WorkerPool
-            {
-                public static Task<IReadOnlyList<WorkerResult>> RunAsync(int workerCount, [WorkerEntryPoint] Func<WorkerContext, CancellationToken, Task<int>> entry, WorkerPoolOptions? options = null, CancellationToken cancellationToken = default)
-                    => Task.FromResult<IReadOnlyList<WorkerResult>>(new List<WorkerResult>());
             }
         }
         """;

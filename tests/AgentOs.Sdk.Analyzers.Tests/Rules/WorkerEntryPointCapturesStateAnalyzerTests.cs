@@ -227,6 +227,26 @@ public sealed class WorkerEntryPointCapturesStateAnalyzerTests
             }
             """);
 
+    [Fact]
+    public Task Real_WorkerPool_RunAsync_and_Start_are_checked()
+        => Verify.VerifyAsync(
+            """
+            using System.Threading.Tasks;
+            using AgentOs.Sdk.Workers;
+            class C
+            {
+                async Task M(string queue)
+                {
+                    await WorkerPool.RunAsync(2, {|#0:(ctx, ct) => Task.FromResult(queue.Length)|});
+                    await using var run = WorkerPool.Start(1, {|#1:async (ctx, ct) => { await Task.Yield(); return queue.Length; }|});
+                    await WorkerPool.RunAsync(2, static (ctx, ct) => Task.FromResult(ctx.GetArgument<string>("queue").Length),
+                        new WorkerPoolOptions { Arguments = { ["queue"] = queue } });
+                }
+            }
+            """,
+            Verify.Diagnostic("AOS002").WithLocation(0).WithArguments("WorkerPool.RunAsync", "'queue'"),
+            Verify.Diagnostic("AOS002").WithLocation(1).WithArguments("WorkerPool.Start", "'queue'"));
+
     // ---------- negative: not reported ----------
 
     [Fact]
