@@ -5,9 +5,10 @@ namespace AgentOs.Sdk.Benchmarks;
 
 /// <summary>
 /// Generates a large C# codebase (about 100,000 lines) with the mix our analyzers meet in real projects: mostly
-/// ordinary code (loops, LINQ, string building, collections, async), plus file writes to artifact and non-artifact
-/// paths, paths built with Path.Combine and interpolation, calls named Create/Open on user types, and worker entry
-/// points, static and capturing. Deterministic: the same seed gives the same text.
+/// ordinary code (loops, LINQ with lambdas, string building, collections, async), with the candidates the rules look at
+/// spread thinly as in an application: calls named Create/Open on user types in every class, one file write in 4
+/// classes (to artifact and non-artifact paths, built with Path.Combine and interpolation), one FileStream in 8, one
+/// worker pool call in 20 (static lambda) and one in 40 (capturing). Deterministic.
 /// </summary>
 internal static class AnalyzerCodebase
 {
@@ -43,8 +44,43 @@ internal static class AnalyzerCodebase
         return sources;
     }
 
+    private const string Writes = """
+                public void SaveReport(string runId, string json)
+                {
+                    // An artifact written in place: AOS001.
+                    File.WriteAllText(Path.Combine(ArtifactsRoot, runId + ".json"), json);
+                    // Not artifacts: an append-only log and a scratch file.
+                    File.AppendAllText(Path.Combine(Root, "logs", "run.log"), json);
+                    File.WriteAllText(Path.Combine(Root, "tmp", "scratch.txt"), json);
+                }
+
+        """;
+
+    private const string Stream = """
+                public void SaveCheckpoint(int step, byte[] state)
+                {
+                    var dir = Path.Combine(Root, "checkpoints");
+                    using var stream = new FileStream(Path.Combine(dir, $"step-{step}.bin"), FileMode.Create);
+                    stream.Write(state);
+                }
+
+        """;
+
+    private const string StaticWorker = """
+                public Task<IReadOnlyList<WorkerResult>> RunStatic(int workers)
+                    => WorkerPool.RunAsync(workers, static (ctx, ct) => Task.FromResult(ctx.WorkerId));
+
+        """;
+
+    private const string CapturingWorker = """
+                public Task<IReadOnlyList<WorkerResult>> RunCapturing(int workers, string queue)
+                    => WorkerPool.RunAsync(workers, (ctx, ct) => Task.FromResult(queue.Length + ctx.WorkerId));
+
+        """;
+
     private static void AppendClass(StringBuilder text, int file, int index)
     {
+        index += file * 11;
         var name = string.Create(CultureInfo.InvariantCulture, $"Service{file}_{index}");
         text.Append(CultureInfo.InvariantCulture, $$"""
             public sealed class {{name}}
@@ -92,31 +128,27 @@ internal static class AnalyzerCodebase
                     return lines.Count;
                 }
 
-                public void SaveReport(string runId, string json)
-                {
-                    // An artifact written in place: AOS001.
-                    File.WriteAllText(Path.Combine(ArtifactsRoot, runId + ".json"), json);
-                    // Not an artifact: a log line.
-                    File.AppendAllText(Path.Combine(Root, "logs", "run.log"), json);
-                    File.WriteAllText(Path.Combine(Root, "tmp", "scratch.txt"), json);
-                }
-
-                public void SaveCheckpoint(int step, byte[] state)
-                {
-                    var dir = Path.Combine(Root, "checkpoints");
-                    using var stream = new FileStream(Path.Combine(dir, $"step-{step}.bin"), FileMode.Create);
-                    stream.Write(state);
-                }
+            {{(index % 4 == 0 ? Writes : string.Empty)}}{{(index % 8 == 1 ? Stream : string.Empty)}}
 
                 public {{name}}Widget Build(int size) => {{name}}Widget.Create(size, _log.Count);
 
                 public int Open(int value) => {{name}}Widget.Open(value).Size;
 
-                public Task<IReadOnlyList<WorkerResult>> RunStatic(int workers)
-                    => WorkerPool.RunAsync(workers, static (ctx, ct) => Task.FromResult(ctx.WorkerId));
+            {{(index % 20 == 2 ? StaticWorker : string.Empty)}}{{(index % 40 == 3 ? CapturingWorker : string.Empty)}}
+                public List<string> Normalize(IEnumerable<string> items, int width)
+                {
+                    var result = new List<string>();
+                    foreach (var item in items.Where(i => !string.IsNullOrWhiteSpace(i)).OrderBy(i => i, StringComparer.Ordinal))
+                    {
+                        var trimmed = item.Trim();
+                        result.Add(trimmed.Length > width ? trimmed[..width] : trimmed.PadRight(width));
+                    }
 
-                public Task<IReadOnlyList<WorkerResult>> RunCapturing(int workers, string queue)
-                    => WorkerPool.RunAsync(workers, (ctx, ct) => Task.FromResult(queue.Length + ctx.WorkerId));
+                    return result;
+                }
+
+                public Dictionary<int, List<string>> GroupByLength(IEnumerable<string> items)
+                    => items.GroupBy(i => i.Length).ToDictionary(g => g.Key, g => g.OrderBy(s => s, StringComparer.Ordinal).ToList());
 
                 public int Aggregate(int[] values)
                 {
