@@ -1,0 +1,613 @@
+using AgentOs.Sdk.Analyzers.Rules;
+using Verify = AgentOs.Sdk.Analyzers.Tests.Verifiers.AnalyzerVerifier<AgentOs.Sdk.Analyzers.Rules.UseAtomicFileForArtifactsAnalyzer>;
+
+namespace AgentOs.Sdk.Analyzers.Tests.Rules;
+
+/// <summary>AOS001: each test is one snippet; <c>{|AOS001:...|}</c> marks the write that must be reported.</summary>
+public sealed class UseAtomicFileForArtifactsAnalyzerTests
+{
+    // ---------- positive: reported ----------
+
+    [Fact]
+    public Task Constant_path_under_artifacts_is_reported_with_api_path_glob_and_reason()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string json) => {|#0:File.WriteAllText("out/artifacts/report.json", json)|};
+            }
+            """,
+            Verify.Diagnostic("AOS001").WithLocation(0).WithArguments(
+                "File.WriteAllText", "'out/artifacts/report.json' (matches '**/artifacts/**')", "AtomicFile.WriteAllText"));
+
+    [Fact]
+    public Task Top_level_statements_are_analyzed()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            {|AOS001:File.WriteAllText("artifacts/summary.txt", "done")|};
+            """,
+            editorConfig: null, topLevel: true, withSdk: true);
+
+    [Fact]
+    public Task Using_static_File_is_reported()
+        => Verify.VerifyAsync(
+            """
+            using static System.IO.File;
+            class C
+            {
+                void M(byte[] data) => {|AOS001:WriteAllBytes("checkpoints/step-1.bin", data)|};
+            }
+            """);
+
+    [Fact]
+    public Task Type_alias_and_namespace_alias_are_reported()
+        => Verify.VerifyAsync(
+            """
+            using F = System.IO.File;
+            using IO = System.IO;
+            class C
+            {
+                void M(string[] lines)
+                {
+                    {|AOS001:F.WriteAllLines("artifacts/a.txt", lines)|};
+                    {|AOS001:IO.File.WriteAllLines("artifacts/b.txt", lines)|};
+                    {|AOS001:global::System.IO.File.WriteAllLines("artifacts/c.txt", lines)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Interpolation_with_unknown_root_and_numeric_id_is_reported_and_shows_the_holes()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string root, int attempt) => {|#0:File.WriteAllText($"{root}/artifacts/run-{attempt}.json", "{}")|};
+            }
+            """,
+            Verify.Diagnostic("AOS001").WithLocation(0).WithArguments(
+                "File.WriteAllText", "'{root}/artifacts/run-{attempt}.json' (matches '**/artifacts/**')", "AtomicFile.WriteAllText"));
+
+    [Fact]
+    public Task Path_Combine_with_non_constant_root_is_reported_because_every_root_matches()
+        => Verify.VerifyAsync(
+            """
+            using System;
+            using System.IO;
+            class C
+            {
+                void M(string json)
+                {
+                    {|AOS001:File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "artifacts", "report.json"), json)|};
+                    {|AOS001:File.WriteAllText(Path.Join(Environment.CurrentDirectory, "checkpoints", "cp.json"), json)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Locals_assigned_once_are_followed()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string root, string json)
+                {
+                    var dir = Path.Combine(root, "checkpoints");
+                    string path = Path.Combine(dir, "step.json");
+                    {|AOS001:File.WriteAllText(path, json)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Readonly_fields_assigned_once_by_initializer_or_constructor_are_followed()
+        => Verify.VerifyAsync(
+            """
+            using System;
+            using System.IO;
+            class C
+            {
+                private static readonly string ArtifactsDir = Path.Combine(AppContext.BaseDirectory, "artifacts");
+                private const string Name = "report.json";
+                private readonly string _checkpoints;
+
+                public C(string root) => _checkpoints = Path.Combine(root, "checkpoints");
+
+                void M(string json)
+                {
+                    {|AOS001:File.WriteAllText(Path.Combine(ArtifactsDir, Name), json)|};
+                    {|AOS001:File.WriteAllText(Path.Combine(_checkpoints, "a.json"), json)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Ok_marker_name_matches_file_name_glob_whatever_the_folder()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string path, string hash) => {|AOS001:File.WriteAllText(path + ".ok", hash)|};
+            }
+            """);
+
+    [Fact]
+    public Task ArtifactPath_on_parameter_and_field_is_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using AgentOs.Sdk.IO;
+            class C
+            {
+                [ArtifactPath] private string _output = GetPath();
+                static string GetPath() => System.Guid.NewGuid().ToString();
+
+                void M([ArtifactPath] string target, string json)
+                {
+                    {|#0:File.WriteAllText(target, json)|};
+                    {|AOS001:File.WriteAllText(_output, json)|};
+                }
+            }
+            """,
+            Verify.Diagnostic("AOS001").WithLocation(0).WithArguments("File.WriteAllText", "'target' (marked [ArtifactPath])", "AtomicFile.WriteAllText"));
+
+    [Fact]
+    public Task ArtifactPath_on_property_is_reported_even_on_an_interface_implementation_by_override()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using AgentOs.Sdk.IO;
+            abstract class Job
+            {
+                [ArtifactPath] public abstract string ResultPath { get; }
+            }
+            sealed class Export : Job
+            {
+                public override string ResultPath => "/tmp/" + System.Environment.UserName;
+                void Run(string json) => {|AOS001:File.WriteAllText(ResultPath, json)|};
+            }
+            """);
+
+    [Fact]
+    public Task ArtifactPath_on_return_value_is_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using System.Threading.Tasks;
+            using AgentOs.Sdk.IO;
+            static class Paths
+            {
+                [return: ArtifactPath]
+                public static string ReportFor(string id) => id + ".json";
+            }
+            class C
+            {
+                async Task M(string id, string json)
+                {
+                    await {|AOS001:File.WriteAllTextAsync(Paths.ReportFor(id), json)|};
+                    var local = Paths.ReportFor(id);
+                    {|AOS001:File.WriteAllText(local, json)|};
+                    {|AOS001:File.WriteAllText(Path.Combine(Paths.ReportFor(id), "part.json"), json)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Named_out_of_order_arguments_are_mapped_to_the_path_parameter()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            class C
+            {
+                void M(string json, CancellationToken ct)
+                {
+                    {|AOS001:File.WriteAllText(contents: json, path: "artifacts/x.json")|};
+                    _ = {|AOS001:File.WriteAllTextAsync(encoding: Encoding.UTF8, cancellationToken: ct, contents: json, path: "artifacts/y.json")|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task File_streams_opened_for_writing_are_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M()
+                {
+                    using var a = {|AOS001:File.Create("artifacts/a.bin")|};
+                    using var b = {|AOS001:File.OpenWrite("artifacts/b.bin")|};
+                    using var c = {|AOS001:File.CreateText("artifacts/c.txt")|};
+                    using var d = {|AOS001:File.Open("artifacts/d.bin", FileMode.Truncate, FileAccess.Write)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task FileStream_with_creating_modes_is_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M()
+                {
+                    using var a = {|AOS001:new FileStream("artifacts/a.bin", FileMode.Create)|};
+                    using var b = {|AOS001:new FileStream("artifacts/b.bin", FileMode.CreateNew, FileAccess.Write)|};
+                    using var c = {|AOS001:new FileStream("artifacts/c.bin", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096)|};
+                    using FileStream d = {|AOS001:new("artifacts/d.bin", new FileStreamOptions { Mode = FileMode.Truncate, Access = FileAccess.Write })|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task StreamWriter_that_truncates_is_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using System.Text;
+            using SW = System.IO.StreamWriter;
+            class C
+            {
+                void M()
+                {
+                    using var a = {|AOS001:new StreamWriter("artifacts/a.txt")|};
+                    using var b = {|AOS001:new StreamWriter("artifacts/b.txt", append: false)|};
+                    using var c = {|AOS001:new StreamWriter("artifacts/c.txt", false, Encoding.UTF8)|};
+                    using var d = {|AOS001:new SW("artifacts/d.txt")|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task FileInfo_create_and_open_write_are_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string root)
+                {
+                    var info = new FileInfo(Path.Combine(root, "checkpoints", "state.json"));
+                    using var a = {|AOS001:info.Create()|};
+                    using var b = {|AOS001:new FileInfo("artifacts/b.bin").OpenWrite()|};
+                    using var c = {|AOS001:info.Open(FileMode.Create)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Globs_from_editorconfig_replace_the_defaults()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string root)
+                {
+                    {|AOS001:File.WriteAllText(Path.Combine(root, "reports", "daily.csv"), "")|};
+                    {|AOS001:File.WriteAllText("state/ledger.json", "")|};
+                    File.WriteAllText("artifacts/not-any-more.json", "");
+                }
+            }
+            """,
+            editorConfig: """
+            root = true
+            [*.cs]
+            agentos_sdk.artifact_paths = **/reports/*.{csv,json}, state/**
+            """,
+            topLevel: false,
+            withSdk: true);
+
+    [Fact]
+    public Task Writes_inside_nested_lambdas_and_both_branches_of_a_conditional_are_reported()
+        => Verify.VerifyAsync(
+            """
+            using System;
+            using System.IO;
+            using System.Threading.Tasks;
+            class C
+            {
+                void M(bool final, string json)
+                {
+                    Func<Task> outer = () => Task.Run(() => {|AOS001:File.WriteAllText(final ? "artifacts/final.json" : "checkpoints/partial.json", json)|});
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Windows_separators_and_dot_segments_are_normalized()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M()
+                {
+                    {|AOS001:File.WriteAllText(@".\out\artifacts\r.json", "")|};
+                    {|AOS001:File.WriteAllText("./out/./checkpoints/c.json", "")|};
+                }
+            }
+            """);
+
+    // ---------- negative: not reported ----------
+
+    [Fact]
+    public Task Path_outside_every_glob_is_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M()
+                {
+                    File.WriteAllText("out/report.json", "");
+                    File.WriteAllText("myartifacts/report.json", "");
+                    File.WriteAllText("artifacts", "");
+                    File.WriteAllText("logs/run.okay", "");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Path_that_cannot_be_worked_out_and_is_not_marked_is_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                string PathFor(string id) => id;
+                void M(string path, string id)
+                {
+                    File.WriteAllText(path, "");
+                    File.WriteAllText(PathFor(id), "");
+                    File.WriteAllText(Path.GetTempFileName(), "");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Path_Combine_with_a_non_constant_last_segment_is_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                // name could be rooted ("/etc/x"): Path.Combine would then ignore "artifacts".
+                void M(string name) => File.WriteAllText(Path.Combine("artifacts", name), "");
+            }
+            """);
+
+    [Fact]
+    public Task A_user_type_named_File_is_not_System_IO_File()
+        => Verify.VerifyAsync(
+            """
+            namespace App
+            {
+                static class File
+                {
+                    public static void WriteAllText(string path, string contents) { }
+                }
+
+                class C
+                {
+                    void M() => File.WriteAllText("artifacts/report.json", "");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reads_appends_and_non_creating_modes_are_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(FileMode mode)
+                {
+                    _ = File.ReadAllText("artifacts/a.json");
+                    File.AppendAllText("artifacts/events.jsonl", "{}");
+                    using var a = new FileStream("artifacts/a.bin", FileMode.Open);
+                    using var b = new FileStream("artifacts/b.bin", FileMode.Append, FileAccess.Write);
+                    using var c = File.Open("artifacts/c.bin", FileMode.Open, FileAccess.ReadWrite);
+                    using var d = new FileStream("artifacts/d.bin", mode);
+                    using var e = File.OpenRead("artifacts/e.bin");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task StreamWriter_that_appends_or_may_append_is_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(bool append, Stream stream)
+                {
+                    using var a = new StreamWriter("artifacts/a.txt", append: true);
+                    using var b = new StreamWriter("artifacts/b.txt", append);
+                    using var c = new StreamWriter(stream);
+                    using var d = new StreamWriter("artifacts/d.txt", new FileStreamOptions { Access = FileAccess.Write });
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_local_written_twice_is_not_followed()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                string Other() => "x";
+                void Change(ref string s) { }
+                void M()
+                {
+                    var a = "artifacts/a.json";
+                    a = Other();
+                    File.WriteAllText(a, "");
+
+                    var b = "artifacts/b.json";
+                    Change(ref b);
+                    File.WriteAllText(b, "");
+
+                    var c = "artifacts/c.json";
+                    (c, _) = (Other(), 1);
+                    File.WriteAllText(c, "");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Mutable_fields_and_readonly_fields_assigned_twice_are_not_followed()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                private string _mutable = "artifacts/a.json";
+                private readonly string _twice = "artifacts/b.json";
+                public C(string other) { _twice = other; }
+                void M()
+                {
+                    File.WriteAllText(_mutable, "");
+                    File.WriteAllText(_twice, "");
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Option_none_turns_path_matching_off_but_keeps_ArtifactPath()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using AgentOs.Sdk.IO;
+            class C
+            {
+                void M([ArtifactPath] string marked)
+                {
+                    File.WriteAllText("artifacts/report.json", "");
+                    {|AOS001:File.WriteAllText(marked, "")|};
+                }
+            }
+            """,
+            editorConfig: """
+            root = true
+            [*.cs]
+            agentos_sdk.artifact_paths = none
+            """,
+            topLevel: false,
+            withSdk: true);
+
+    [Fact]
+    public Task Option_applies_per_folder_so_other_folders_keep_the_defaults()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M() => File.WriteAllText("artifacts/report.json", "");
+            }
+            """,
+            editorConfig: """
+            root = true
+            [/other/**.cs]
+            agentos_sdk.artifact_paths = none
+            [/0/**.cs]
+            agentos_sdk.artifact_paths = **/published/**
+            """,
+            topLevel: false,
+            withSdk: true);
+
+    [Fact]
+    public Task A_project_without_AgentOs_Sdk_is_not_analyzed()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M() => File.WriteAllText("artifacts/report.json", "");
+            }
+            """,
+            editorConfig: null,
+            topLevel: false,
+            withSdk: false);
+
+    [Fact]
+    public Task Generated_code_is_skipped()
+        => Verify.VerifyAsync(
+            """
+            // <auto-generated/>
+            using System.IO;
+            class C
+            {
+                void M() => File.WriteAllText("artifacts/report.json", "");
+            }
+            """);
+
+    [Fact]
+    public Task Interpolation_of_a_date_is_not_assumed_free_of_separators()
+        => Verify.VerifyAsync(
+            """
+            using System;
+            using System.IO;
+            class C
+            {
+                // A date may print as 11/25/2025, so the file name is not known to end the way *.ok needs.
+                void M(DateTime when) => File.WriteAllText($"logs/{when}", "");
+            }
+            """);
+
+    [Fact]
+    public Task ArtifactPath_on_an_unrelated_parameter_does_not_mark_the_path()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using AgentOs.Sdk.IO;
+            class C
+            {
+                void M([ArtifactPath] string artifact, string scratch)
+                {
+                    File.WriteAllText(scratch, artifact);
+                    _ = File.ReadAllText(artifact);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Conditional_with_one_non_artifact_branch_is_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(bool keep) => File.WriteAllText(keep ? "artifacts/keep.json" : "tmp/scratch.json", "");
+            }
+            """);
+
+    [Fact]
+    public Task FileInfo_with_an_unknown_path_and_method_groups_are_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System;
+            using System.IO;
+            class C
+            {
+                void M(FileInfo info)
+                {
+                    using var a = info.Create();
+                    Action<string, string> write = File.WriteAllText;
+                    write("artifacts/x.json", "");
+                }
+            }
+            """);
+}
