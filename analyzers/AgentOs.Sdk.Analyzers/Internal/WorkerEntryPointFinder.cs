@@ -61,6 +61,13 @@ internal sealed class WorkerEntryPointFinder
             yield break;
         }
 
+        // Resolve the method before building operations: RunAsync and Start are common names on other types.
+        if (context.SemanticModel.GetSymbolInfo(node, context.CancellationToken).Symbol is not IMethodSymbol resolved
+            || !resolved.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate && p.HasAttributeIncludingOverridden(_attribute)))
+        {
+            yield break;
+        }
+
         var operation = context.SemanticModel.GetOperation(node, context.CancellationToken);
         var (arguments, called) = operation switch
         {

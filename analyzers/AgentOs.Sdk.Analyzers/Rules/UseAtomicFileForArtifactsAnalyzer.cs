@@ -121,7 +121,10 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            if (context.SemanticModel.GetOperation(syntax, context.CancellationToken) is not IInvocationOperation invocation)
+            // Resolve the method before building operations: Create and Open are common names on other types.
+            if (context.SemanticModel.GetSymbolInfo(syntax, context.CancellationToken).Symbol is not IMethodSymbol target
+                || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, _file) || SymbolEqualityComparer.Default.Equals(target.ContainingType, _fileInfo))
+                || context.SemanticModel.GetOperation(syntax, context.CancellationToken) is not IInvocationOperation invocation)
             {
                 return;
             }

@@ -7,7 +7,7 @@ namespace AgentOs.Sdk.Analyzers.Tests.Rules;
 public sealed class UseAtomicFileForArtifactsFixerTests
 {
     private static Task VerifyAsync(string source, string fixedSource)
-        => Verify.VerifyAsync(new[] { source, SdkStandIns.Source }, new[] { fixedSource, SdkStandIns.Source }, topLevel: false, UseAtomicFileForArtifactsFixer.EquivalenceKey);
+        => Verify.VerifyAsync(new[] { source }, new[] { fixedSource }, topLevel: false, UseAtomicFileForArtifactsFixer.EquivalenceKey);
 
     [Fact]
     public Task WriteAllText_becomes_AtomicFile_WriteAllText_and_the_using_is_added()
@@ -133,7 +133,6 @@ public sealed class UseAtomicFileForArtifactsFixerTests
                     void M(string s) => {|AOS001:File.WriteAllText("checkpoints/3.json", s)|};
                 }
                 """,
-                SdkStandIns.Source,
             },
             new[]
             {
@@ -159,7 +158,6 @@ public sealed class UseAtomicFileForArtifactsFixerTests
                     void M(string s) => AtomicFile.WriteAllText("checkpoints/3.json", s);
                 }
                 """,
-                SdkStandIns.Source,
             },
             topLevel: false,
             UseAtomicFileForArtifactsFixer.EquivalenceKey);
@@ -179,7 +177,7 @@ public sealed class UseAtomicFileForArtifactsFixerTests
                     using var c = {|AOS001:new StreamWriter("artifacts/c.txt")|};
                 }
             }
-            """ + "\n" + SdkStandIns.Source);
+            """);
 
     [Fact]
     public Task An_overload_AtomicFile_does_not_mirror_gets_no_fix()
@@ -192,5 +190,5 @@ public sealed class UseAtomicFileForArtifactsFixerTests
             {
                 void M(ReadOnlySpan<char> text) => {|AOS001:File.WriteAllText("artifacts/a.txt", text)|};
             }
-            """ + "\n" + SdkStandIns.Source);
+            """);
 }

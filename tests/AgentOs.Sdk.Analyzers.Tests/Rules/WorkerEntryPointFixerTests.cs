@@ -10,7 +10,7 @@ namespace AgentOs.Sdk.Analyzers.Tests.Rules;
 public sealed class WorkerEntryPointFixerTests
 {
     private static Task VerifyAsync(string source, string fixedSource)
-        => Verify.VerifyAsync(new[] { source, SdkStandIns.Source }, new[] { fixedSource, SdkStandIns.Source }, topLevel: false, WorkerEntryPointCapturesStateFixer.EquivalenceKey);
+        => Verify.VerifyAsync(new[] { source }, new[] { fixedSource }, topLevel: false, WorkerEntryPointCapturesStateFixer.EquivalenceKey);
 
     [Fact]
     public Task Captured_locals_move_into_new_options_and_the_lambda_becomes_static()
@@ -113,7 +113,7 @@ public sealed class WorkerEntryPointFixerTests
                     return WorkerPool.RunAsync(2, {|AOS002:(ctx, ct) => Task.FromResult(n)|}, new WorkerPoolOptions { Arguments = { ["n"] = 1 } });
                 }
             }
-            """ + "\n" + SdkStandIns.Source);
+            """);
 
     [Fact]
     public Task Fix_all_moves_captures_of_every_call()
@@ -133,7 +133,6 @@ public sealed class WorkerEntryPointFixerTests
                     }
                 }
                 """,
-                SdkStandIns.Source,
             },
             new[]
             {
@@ -158,7 +157,6 @@ public sealed class WorkerEntryPointFixerTests
                     }
                 }
                 """,
-                SdkStandIns.Source,
             },
             topLevel: false,
             WorkerEntryPointCapturesStateFixer.EquivalenceKey);
@@ -182,7 +180,6 @@ public sealed class WorkerEntryPointFixerTests
                     }
                 }
                 """,
-                SdkStandIns.Source,
             },
             new[]
             {
@@ -200,7 +197,6 @@ public sealed class WorkerEntryPointFixerTests
                     }
                 }
                 """,
-                SdkStandIns.Source,
             },
             topLevel: false,
             WorkerEntryPointCanBeStaticFixer.EquivalenceKey);
