@@ -20,7 +20,7 @@ namespace AgentOs.Sdk.Benchmarks;
 /// analyzer, and with a no-op operation analyzer (the .NET SDK's default CA rules register operation actions, so a
 /// real <c>dotnet build</c> always binds every method body for analyzers).
 /// </remarks>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 2)]
 [MemoryDiagnoser]
 public class AnalyzerBenchmarks
 {
