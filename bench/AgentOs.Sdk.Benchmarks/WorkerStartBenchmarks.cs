@@ -15,6 +15,7 @@ namespace AgentOs.Sdk.Benchmarks;
 /// </summary>
 [Config(typeof(InProcessShortRun))]
 [MemoryDiagnoser(displayGenColumns: false)]
+[MedianColumn]
 public class WorkerStartBenchmarks
 {
     /// <summary>The argument that makes Program return at once: a bare start of this program.</summary>

@@ -1,4 +1,5 @@
 using AgentOs.Sdk.TestHost;
+using AgentOs.Sdk.TestHost.IO;
 using AgentOs.Sdk.TestHost.Checkpoints;
 using AgentOs.Sdk.Workers;
 
@@ -8,18 +9,53 @@ if (WorkerHost.TryRun(args, out int workerExitCode))
     return workerExitCode;
 }
 
-// One small class per mode, picked by the first argument.
+// A child process for the tests: args[0] names the mode, the rest are the mode's arguments.
+// Each mode is one small class; the tests start this program, talk to it over stdin/stdout, and kill it with SIGKILL.
+string[] rest = args.Length > 0 ? args[1..] : [];
 switch (args.Length > 0 ? args[0] : "")
 {
     case WorkerPoolParentMode.Name:
-        return await WorkerPoolParentMode.RunAsync(args[1..]);
+        return await WorkerPoolParentMode.RunAsync(rest);
+    case AtomicWriterLoop.Mode:
+        return AtomicWriterLoop.Run(rest);
+    case AtomicWriteMany.Mode:
+        return AtomicWriteMany.Run(rest);
+    case AtomicWriteOnce.Mode:
+        return AtomicWriteOnce.Run(rest);
+    case HoldLockMode.Name:
+        return HoldLockMode.Run(rest);
+    case OpenStoreMode.Name:
+        return OpenStoreMode.Run(rest);
+    case RunHealthCheckMode.Name:
+        return RunHealthCheckMode.Run(rest);
+    case CommitAndHangMode.Name:
+        return CommitAndHangMode.Run(rest);
     case CheckpointWriter.Mode:
-        return CheckpointWriter.Run(args[1..]);
+        return CheckpointWriter.Run(rest);
     case CheckpointStepCrash.Mode:
-        return CheckpointStepCrash.Run(args[1..]);
+        return CheckpointStepCrash.Run(rest);
     case CheckpointSwarm.Mode:
-        return CheckpointSwarm.Run(args[1..]);
+        return CheckpointSwarm.Run(rest);
+    case IdempotentCaller.Mode:
+        return IdempotentCaller.Run(rest);
     default:
         await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
-        return 2;
+        return 64;
+// A child process for the tests: args[0] names the mode, one small class per mode.
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: AgentOs.Sdk.TestHost <mode> [arguments]");
+    return 64;
+}
+
+return args[0] switch
+{
+    IdempotentCaller.Mode => IdempotentCaller.Run(rest),
+    _ => Unknown(args[0]),
+};
+
+static int Unknown(string mode)
+{
+    Console.Error.WriteLine($"AgentOs.Sdk.TestHost: unknown mode '{mode}'");
+    return 64;
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentOs.Sdk.IO;
 
 namespace AgentOs.Sdk.Evidence;
 
@@ -169,8 +170,8 @@ public static class FailureEvidence
                 continue;
             }
 
-            Directory.CreateDirectory(directory);
-            File.WriteAllBytes(path, bytes); // TEMP until AtomicFile lands
+            // Atomic, with a .ok marker: a run killed while dumping leaves no torn evidence, and the file can be verified later.
+            AtomicFile.WriteAllBytes(path, bytes);
             return path;
         }
     }

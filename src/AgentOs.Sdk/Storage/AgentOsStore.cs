@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Storage;
@@ -17,14 +16,14 @@ public sealed class AgentOsStore : IDisposable
     private const int SqliteNotADatabase = 26;
 
     private readonly string _connectionString;
-    private readonly string _configureSql;
+    private readonly StoreConnectionConfiguration _configuration;
 
     private AgentOsStore(string databasePath, StoreOptions options, string connectionString)
     {
         DatabasePath = databasePath;
         Options = options;
         _connectionString = connectionString;
-        _configureSql = options.ConnectionPragmas();
+        _configuration = new StoreConnectionConfiguration(options);
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -169,9 +168,7 @@ public sealed class AgentOsStore : IDisposable
         try
         {
             connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = _configureSql[.._configureSql.IndexOf(';', StringComparison.Ordinal)];
-            command.ExecuteNonQuery();
+            _configuration.ApplyBusyTimeout(connection);
             return connection;
         }
         catch (SqliteException ex)
@@ -188,19 +185,5 @@ public sealed class AgentOsStore : IDisposable
             : new StoreException(DatabasePath, $"Cannot {doing}: {ex.Message}", ex);
 
     // Pooled connections keep their pragmas, but a connection that is new to the pool has none: set them on every open.
-    private void Configure(SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        // The busy timeout goes first: switching to WAL may have to wait for another connection's lock.
-        command.CommandText = _configureSql;
-        command.ExecuteNonQuery();
-
-        // WAL is persistent in the file; asking again is free when it is already on, and repairs a file someone switched back.
-        command.CommandText = "PRAGMA journal_mode = WAL";
-        var mode = command.ExecuteScalar() as string;
-        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new StoreException(DatabasePath, $"SQLite refused WAL mode (journal_mode is '{mode}')");
-        }
-    }
+    private void Configure(SqliteConnection connection) => _configuration.Apply(connection, switchToWal: true, DatabasePath);
 }

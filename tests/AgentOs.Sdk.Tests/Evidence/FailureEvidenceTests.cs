@@ -24,6 +24,8 @@ public sealed class FailureEvidenceTests : IDisposable
         var path = FailureEvidence.Dump("Scenario1_Kill9Recovery", db, "last checkpoint did not verify", taskId: "task-a", Options());
 
         Assert.Equal(_temp.Combine("evidence", "Scenario1_Kill9Recovery-20260129T120000000Z-failure.json"), path);
+        // Written atomically, with a marker anyone can verify.
+        Assert.True(AgentOs.Sdk.IO.AtomicFile.Verify(path).IsValid);
         Snapshot.Match(EvidenceFixture.Scrub(File.ReadAllText(path)));
     }
 

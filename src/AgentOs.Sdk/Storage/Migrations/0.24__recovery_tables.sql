@@ -52,8 +52,8 @@ CREATE TABLE work_items (
     CHECK ((status = 'leased') = (lease_holder IS NOT NULL AND lease_expires_at_ms IS NOT NULL))
 ) STRICT;
 
--- The recovery sweep: leased rows in expiry order.
-CREATE INDEX ix_work_items_lease_expiry ON work_items (lease_expires_at_ms) WHERE status = 'leased';
+-- The recovery sweep (keyset pages in expiry order) and taking over the longest-expired lease.
+CREATE INDEX ix_work_items_lease_expiry ON work_items (lease_expires_at_ms, work_item_id) WHERE status = 'leased';
 -- Acquiring the next pending item, oldest first.
 CREATE INDEX ix_work_items_pending ON work_items (kind, created_at_ms) WHERE status = 'pending';
 CREATE INDEX ix_work_items_task ON work_items (task_id);
@@ -87,21 +87,32 @@ CREATE INDEX ix_checkpoints_created ON checkpoints (created_at_ms);
 CREATE INDEX ix_checkpoints_work_item ON checkpoints (work_item_id) WHERE work_item_id IS NOT NULL;
 
 CREATE TABLE idempotency_keys (
-    idempotency_key    TEXT    NOT NULL PRIMARY KEY,
-    kind               TEXT    NOT NULL,
-    status             TEXT    NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'in_doubt')),
-    -- Who holds a pending claim, and until when; a claim past its expiry is in doubt.
-    owner              TEXT,
-    claimed_at_ms      INTEGER,
+    -- Lowercase hex SHA-256 over the kind and the length-prefixed parts (IdempotencyKey.From): no two inputs share a key.
+    idempotency_key     TEXT    NOT NULL PRIMARY KEY,
+    kind                TEXT    NOT NULL,
+    status              TEXT    NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'in_doubt')),
+    -- Who holds (or last held) the claim, and until when; a pending claim past its expiry is in doubt.
+    owner               TEXT,
+    claimed_at_ms       INTEGER,
     claim_expires_at_ms INTEGER,
-    description        TEXT,
-    result             BLOB,
-    exit_code          INTEGER,
-    hit_count          INTEGER NOT NULL DEFAULT 0 CHECK (hit_count >= 0),
-    created_at_ms      INTEGER NOT NULL,
-    updated_at_ms      INTEGER NOT NULL,
-    expires_at_ms      INTEGER
+    -- Grows on every claim: a completion is accepted only from the claim it names, so a taken-over owner cannot overwrite.
+    claim_epoch         INTEGER NOT NULL DEFAULT 0 CHECK (claim_epoch >= 0),
+    description         TEXT,
+    -- The whole result (never truncated), the exit code of a command, and the error of a failed attempt.
+    result              TEXT,
+    exit_code           INTEGER,
+    error               TEXT,
+    hit_count           INTEGER NOT NULL DEFAULT 0 CHECK (hit_count >= 0),
+    created_at_ms       INTEGER NOT NULL,
+    updated_at_ms       INTEGER NOT NULL,
+    completed_at_ms     INTEGER,
+    -- When a stored result stops being replayed; NULL never expires. A later success sets it again.
+    expires_at_ms       INTEGER,
+    -- A pending or in-doubt claim always names its owner and claim expiry.
+    CHECK (status NOT IN ('pending', 'in_doubt') OR (owner IS NOT NULL AND claim_expires_at_ms IS NOT NULL))
 ) STRICT;
 
 CREATE INDEX ix_idempotency_keys_kind_status ON idempotency_keys (kind, status);
 CREATE INDEX ix_idempotency_keys_expiry ON idempotency_keys (expires_at_ms) WHERE expires_at_ms IS NOT NULL;
+-- Finding claims whose owner vanished (pending past their claim expiry).
+CREATE INDEX ix_idempotency_keys_claims ON idempotency_keys (claim_expires_at_ms) WHERE status = 'pending';

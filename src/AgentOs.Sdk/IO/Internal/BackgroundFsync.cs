@@ -1,0 +1,63 @@
+namespace AgentOs.Sdk.IO.Internal;
+
+/// <summary>
+/// Runs <c>FileStream.Flush(true)</c> (write the buffer, then fsync) on a thread-pool thread, so that the writer can
+/// hash and write the marker while the disk is busy with the data. Whoever comes first runs it: if no pool thread has
+/// picked it up by the time <see cref="Join"/> is called, the caller runs it itself, so a starved pool delays nothing.
+/// </summary>
+internal sealed class BackgroundFsync : IThreadPoolWorkItem
+{
+    private readonly FileStream _stream;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _claimed;
+
+    private BackgroundFsync(FileStream stream) => _stream = stream;
+
+    /// <summary>Queues the fsync of <paramref name="stream"/>.</summary>
+    public static BackgroundFsync Start(FileStream stream)
+    {
+        var work = new BackgroundFsync(stream);
+        ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+        return work;
+    }
+
+    /// <summary>Waits until the fsync has run (running it here if nobody has started it); rethrows its error.</summary>
+    public void Join()
+    {
+        Execute();
+        _done.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Waits until the fsync has run, without rethrowing: for clean-up after another failure.</summary>
+    public void JoinQuietly()
+    {
+        Execute();
+        try
+        {
+            _done.Task.Wait();
+        }
+        catch (AggregateException)
+        {
+            // The caller is already reporting the failure that made it give up; this one would only hide it.
+        }
+    }
+
+    /// <summary>Runs the fsync unless someone already has.</summary>
+    public void Execute()
+    {
+        if (Interlocked.Exchange(ref _claimed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _stream.Flush(flushToDisk: true);
+            _done.SetResult();
+        }
+        catch (Exception e)
+        {
+            _done.SetException(e);
+        }
+    }
+}

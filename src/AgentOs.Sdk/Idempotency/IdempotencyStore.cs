@@ -1,0 +1,763 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using AgentOs.Sdk.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AgentOs.Sdk.Idempotency;
+
+/// <summary>
+/// Runs operations at most once per <see cref="IdempotencyKey"/> across threads and processes sharing one store, and
+/// replays their recorded outcomes.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A key is claimed atomically (a write transaction that reads the key and inserts or updates it under the write lock),
+/// so exactly one of many concurrent callers runs the operation. The claim is visible: its row is <c>pending</c> and
+/// names the owner and the claim's expiry, and the other callers wait for the outcome (in-process callers are woken at
+/// once; others poll every <see cref="IdempotencyOptions.PollInterval"/> by the <see cref="TimeProvider"/>, for at most
+/// <see cref="IdempotencyOptions.WaitTimeout"/>).
+/// </para>
+/// <para>
+/// An owner that crashes leaves its claim pending until the claim expires; the key is then in doubt, and the next caller
+/// takes it over and is told (<see cref="IdempotentResult.PreviousAttemptInDoubt"/>). Each claim has an epoch, and an
+/// outcome is recorded only under the claim that is current, so a slow owner that lost its claim cannot overwrite the
+/// outcome of the one that took over.
+/// </para>
+/// <para>
+/// Outcomes are stored whole. Failures are recorded as failed and run again by the next caller, unless it asks to replay
+/// them. Outcomes expire after their time to live, and the next caller runs the operation again and records a fresh one.
+/// Replays are plain reads on pooled connections; their counts are written to <c>hit_count</c> in batches.
+/// </para>
+/// <para>Thread-safe. Dispose it to write pending hit counts and close its connections.</para>
+/// </remarks>
+public sealed class IdempotencyStore : IDisposable
+{
+    private const string Columns = """
+        idempotency_key, kind, status, owner, claimed_at_ms, claim_expires_at_ms, claim_epoch, description, result,
+        exit_code, error, hit_count, created_at_ms, updated_at_ms, completed_at_ms, expires_at_ms
+        """;
+
+    private const string LookupSql = $"SELECT {Columns} FROM idempotency_keys WHERE idempotency_key = $key";
+
+    // The replay fast path reads only what a replay returns and what decides whether it may be replayed.
+    private const string ReplaySql = "SELECT status, expires_at_ms, result, exit_code, error FROM idempotency_keys WHERE idempotency_key = $key";
+
+    private const string InsertClaimSql = """
+        INSERT INTO idempotency_keys
+            (idempotency_key, kind, status, owner, claimed_at_ms, claim_expires_at_ms, claim_epoch, description, created_at_ms, updated_at_ms)
+        VALUES ($key, $kind, 'pending', $owner, $now, $claim_expires, 1, $description, $now, $now)
+        """;
+
+    private const string TakeClaimSql = """
+        UPDATE idempotency_keys
+        SET status = 'pending', owner = $owner, claimed_at_ms = $now, claim_expires_at_ms = $claim_expires,
+            claim_epoch = claim_epoch + 1, description = coalesce($description, description),
+            result = NULL, exit_code = NULL, error = NULL, completed_at_ms = NULL, expires_at_ms = NULL, updated_at_ms = $now
+        WHERE idempotency_key = $key
+        RETURNING claim_epoch
+        """;
+
+    // Accepted only from the claim that is current: same owner, same epoch, not yet completed.
+    private const string CompleteSql = """
+        UPDATE idempotency_keys
+        SET status = $status, result = $result, exit_code = $exit_code, error = $error, claim_expires_at_ms = NULL,
+            completed_at_ms = $now, updated_at_ms = $now, expires_at_ms = $expires
+        WHERE idempotency_key = $key AND owner = $owner AND claim_epoch = $epoch AND status IN ('pending', 'in_doubt')
+        """;
+
+    private readonly AgentOsStore _store;
+    private readonly IdempotencyOptions _options;
+    private readonly ConcurrentBag<Session> _idle = [];
+    private readonly int _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
+    // Operations this instance is running, by key: in-process waiters are woken when they finish.
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _pendingHits = new(StringComparer.Ordinal);
+    private readonly Lock _flushGate = new();
+    private int _idleCount;
+    private long _completions;
+    private long _lastFlush;
+    private int _autoFlushing;
+    private volatile bool _disposed;
+
+    /// <summary>Creates an idempotency store for one owner.</summary>
+    /// <param name="store">The store that holds the <c>idempotency_keys</c> table.</param>
+    /// <param name="owner">The name recorded on this instance's claims (for example a worker id with its process id); unique among live callers.</param>
+    /// <param name="timeProvider">The clock for claims, expiry and polling; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="options">Claim, wait and expiry settings; copied, so later changes to the instance have no effect.</param>
+    public IdempotencyStore(AgentOsStore store, string owner, TimeProvider? timeProvider = null, IdempotencyOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        var copy = (options ?? new IdempotencyOptions()).Clone();
+        copy.Validate();
+        _store = store;
+        _options = copy;
+        Owner = owner;
+        TimeProvider = timeProvider ?? TimeProvider.System;
+        _lastFlush = TimeProvider.GetTimestamp();
+    }
+
+    /// <summary>The owner recorded on this instance's claims.</summary>
+    public string Owner { get; }
+
+    /// <summary>The clock the store uses.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>The underlying store.</summary>
+    public AgentOsStore Store => _store;
+
+    /// <summary>
+    /// Runs <paramref name="execute"/> under <paramref name="key"/> unless a valid outcome is recorded, in which case it is
+    /// replayed; while another caller runs it, waits for that caller's outcome.
+    /// </summary>
+    /// <returns>The outcome, whether it was replayed, and whether an earlier attempt is in doubt.</returns>
+    /// <exception cref="TimeoutException">Another owner held the key for longer than <see cref="IdempotencyOptions.WaitTimeout"/>.</exception>
+    /// <exception cref="IdempotencyClaimLostException">The operation ran, but its claim had expired and been taken over, so its outcome was not recorded.</exception>
+    /// <remarks>
+    /// An exception thrown by <paramref name="execute"/> is recorded as a failure (never replayed) and rethrown; the next
+    /// caller runs the operation again.
+    /// </remarks>
+    public async Task<IdempotentResult> ExecuteAsync(
+        IdempotencyKey key,
+        Func<CancellationToken, Task<IdempotencyOutcome>> execute,
+        IdempotencyExecuteOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(execute);
+        var force = options?.ForceExecute ?? false;
+        if (!force && TryReplay(key, options?.ReplayFailures ?? false, out var replayed))
+        {
+            return new IdempotentResult { Key = key, Outcome = replayed, Replayed = true };
+        }
+
+        DateTimeOffset? deadline = null;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var completionsBefore = Interlocked.Read(ref _completions);
+            var claim = Claim(key, options, force, signalWaiters: true);
+            switch (claim.Status)
+            {
+                case IdempotencyClaimStatus.Completed:
+                    return new IdempotentResult { Key = key, Outcome = ToOutcome(claim.Record!), Replayed = true };
+
+                case IdempotencyClaimStatus.Acquired:
+                    return await RunAsync(claim.Claim!, execute, options, cancellationToken).ConfigureAwait(false);
+
+                default:
+                    var now = TimeProvider.GetUtcNow();
+                    deadline ??= now + _options.WaitTimeout;
+                    if (now >= deadline)
+                    {
+                        throw new TimeoutException(
+                            $"Gave up after {_options.WaitTimeout} waiting for idempotency key '{key}': owner '{claim.Record!.Owner}' holds it until {claim.Record.ClaimExpiresAt:O} (database '{_store.DatabasePath}').");
+                    }
+
+                    await WaitForOwnerAsync(key.Value, completionsBefore, cancellationToken).ConfigureAwait(false);
+                    // The outcome the other caller records is as fresh as a forced run would be: take it.
+                    force = false;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Claims <paramref name="key"/> for this owner if it has no valid outcome and no valid claim; never waits. The
+    /// holder of an <see cref="IdempotencyClaimStatus.Acquired"/> claim runs the operation and calls <see cref="Complete"/>.
+    /// </summary>
+    public IdempotencyClaimResult TryClaim(IdempotencyKey key, IdempotencyExecuteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Claim(key, options, options?.ForceExecute ?? false, signalWaiters: false);
+    }
+
+    /// <summary>Records the outcome of a claim this owner holds.</summary>
+    /// <param name="claim">The claim from <see cref="TryClaim"/>.</param>
+    /// <param name="outcome">The outcome, stored whole. A failure is stored as failed.</param>
+    /// <param name="timeToLive">How long the outcome is replayed; null uses <see cref="IdempotencyOptions.DefaultTimeToLive"/>; <see cref="Timeout.InfiniteTimeSpan"/> keeps it forever.</param>
+    /// <returns>The key's row as recorded.</returns>
+    /// <exception cref="IdempotencyClaimLostException">
+    /// The claim was taken over by another owner after it expired; nothing was written. A claim that expired but was not
+    /// taken over is still completed: nobody else can have run the operation under a later claim.
+    /// </exception>
+    public IdempotencyRecord Complete(IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive = null)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (timeToLive is { } ttl && ttl != Timeout.InfiniteTimeSpan)
+        {
+            IdempotencyOptions.Positive(ttl, nameof(timeToLive));
+        }
+
+        var session = Rent();
+        try
+        {
+            using var transaction = session.Connection.BeginTransaction();
+            var now = NowMilliseconds();
+            using var command = session.Connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = CompleteSql;
+            command.Parameters.AddWithValue("$status", outcome.Succeeded ? IdempotencyStatusNames.Succeeded : IdempotencyStatusNames.Failed);
+            command.Parameters.AddWithValue("$result", (object?)outcome.Result ?? DBNull.Value);
+            command.Parameters.AddWithValue("$exit_code", (object?)outcome.ExitCode ?? DBNull.Value);
+            command.Parameters.AddWithValue("$error", (object?)outcome.Error ?? DBNull.Value);
+            command.Parameters.AddWithValue("$now", now);
+            command.Parameters.AddWithValue("$expires", ExpiresAt(now, timeToLive) is { } expires ? expires : DBNull.Value);
+            command.Parameters.AddWithValue("$key", claim.Key.Value);
+            command.Parameters.AddWithValue("$owner", Owner);
+            command.Parameters.AddWithValue("$epoch", claim.Epoch);
+            var updated = command.ExecuteNonQuery() == 1;
+            var record = session.Find(claim.Key.Value, transaction, now);
+            if (!updated)
+            {
+                throw new IdempotencyClaimLostException(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"Cannot record the outcome of idempotency key '{claim.Key}': owner '{Owner}' no longer holds claim epoch {claim.Epoch} (now {Describe(record)}); nothing was written (database '{_store.DatabasePath}')."),
+                    claim,
+                    outcome,
+                    record);
+            }
+
+            // The outcome and the end of the claim commit together; with synchronous=FULL a crash after this keeps both.
+            transaction.Commit();
+            return record!;
+        }
+        catch (SqliteException ex)
+        {
+            throw _store.Failure(ex, $"record the outcome of idempotency key '{claim.Key}'");
+        }
+        finally
+        {
+            Return(session);
+        }
+    }
+
+    /// <summary>Reads a key's row, or null when the key was never claimed (or was purged).</summary>
+    /// <remarks>A pending claim past its expiry is reported as <see cref="IdempotencyStatus.InDoubt"/>.</remarks>
+    public IdempotencyRecord? Find(IdempotencyKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var session = Rent();
+        try
+        {
+            return session.Find(key.Value, null, NowMilliseconds());
+        }
+        catch (SqliteException ex)
+        {
+            throw _store.Failure(ex, $"read idempotency key '{key}'");
+        }
+        finally
+        {
+            Return(session);
+        }
+    }
+
+    /// <summary>Marks every pending claim past its expiry as in doubt, so that reports and other tools see it.</summary>
+    /// <returns>How many claims were marked.</returns>
+    /// <remarks>Not needed for correctness: callers treat an expired claim as in doubt whether it is marked or not.</remarks>
+    public int MarkExpiredClaimsInDoubt() =>
+        ExecuteWrite(
+            "UPDATE idempotency_keys SET status = 'in_doubt', updated_at_ms = $now WHERE status = 'pending' AND claim_expires_at_ms <= $now",
+            "mark expired claims in doubt");
+
+    /// <summary>Deletes recorded outcomes whose time to live has passed.</summary>
+    /// <returns>How many keys were deleted.</returns>
+    public int PurgeExpired() =>
+        ExecuteWrite(
+            "DELETE FROM idempotency_keys WHERE status IN ('succeeded', 'failed') AND expires_at_ms <= $now",
+            "purge expired idempotency keys");
+
+    /// <summary>Adds the replay counts kept in memory to the <c>hit_count</c> column, in one transaction.</summary>
+    public void FlushHitCounts()
+    {
+        lock (_flushGate)
+        {
+            _lastFlush = TimeProvider.GetTimestamp();
+            if (_pendingHits.IsEmpty)
+            {
+                return;
+            }
+
+            var taken = new List<KeyValuePair<string, long>>();
+            var session = Rent();
+            try
+            {
+                using var transaction = session.Connection.BeginTransaction();
+                using var command = session.Connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "UPDATE idempotency_keys SET hit_count = hit_count + $hits WHERE idempotency_key = $key";
+                var key = command.Parameters.Add("$key", SqliteType.Text);
+                var hits = command.Parameters.Add("$hits", SqliteType.Integer);
+                foreach (var pending in _pendingHits.Keys)
+                {
+                    if (_pendingHits.TryRemove(pending, out var count))
+                    {
+                        taken.Add(new(pending, count));
+                        key.Value = pending;
+                        hits.Value = count;
+                        command.ExecuteNonQuery();
+                    }
+                }
+
+                transaction.Commit();
+            }
+            catch (SqliteException ex)
+            {
+                // Not written: keep the counts for the next flush.
+                foreach (var (pending, count) in taken)
+                {
+                    _pendingHits.AddOrUpdate(pending, count, (_, n) => n + count);
+                }
+
+                throw _store.Failure(ex, "write idempotency hit counts");
+            }
+            finally
+            {
+                Return(session);
+            }
+        }
+    }
+
+    /// <summary>Writes pending hit counts and closes the store's connections.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            FlushHitCounts();
+        }
+        catch (StoreException)
+        {
+            // Hit counts are statistics: losing the last interval's counts must not make disposal throw.
+        }
+
+        _disposed = true;
+        while (_idle.TryTake(out var session))
+        {
+            session.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The replay fast path: one read on a pooled connection with a prepared statement, no write lock, no record built.
+    /// False when there is nothing to replay (no outcome, expired, a failure the caller does not replay, or a claim).
+    /// </summary>
+    internal bool TryReplay(IdempotencyKey key, bool replayFailures, [NotNullWhen(true)] out IdempotencyOutcome? outcome)
+    {
+        var session = Rent();
+        try
+        {
+            outcome = session.TryReplay(key.Value, NowMilliseconds(), replayFailures);
+        }
+        catch (SqliteException ex)
+        {
+            throw _store.Failure(ex, $"read idempotency key '{key}'");
+        }
+        finally
+        {
+            Return(session);
+        }
+
+        if (outcome is null)
+        {
+            return false;
+        }
+
+        RecordHit(key.Value);
+        return true;
+    }
+
+    internal static IdempotencyOutcome ToOutcome(IdempotencyRecord record) =>
+        new(record.Status == IdempotencyStatus.Succeeded, record.Result, record.ExitCode, record.Error);
+
+    private async Task<IdempotentResult> RunAsync(
+        IdempotencyClaim claim,
+        Func<CancellationToken, Task<IdempotencyOutcome>> execute,
+        IdempotencyExecuteOptions? options,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            IdempotencyOutcome? outcome;
+            try
+            {
+                outcome = await execute(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Recorded as failed so that the next caller runs it again; the caller gets the original exception.
+                RecordFailureQuietly(claim, $"{ex.GetType().FullName}: {ex.Message}");
+                throw;
+            }
+
+            if (outcome is null)
+            {
+                RecordFailureQuietly(claim, "The operation returned no outcome.");
+                throw new InvalidOperationException($"The operation run under idempotency key '{claim.Key}' returned a null outcome.");
+            }
+
+            Complete(claim, outcome, options?.TimeToLive);
+            return new IdempotentResult
+            {
+                Key = claim.Key,
+                Outcome = outcome,
+                Replayed = false,
+                PreviousAttemptInDoubt = claim.PreviousAttemptInDoubt,
+            };
+        }
+        finally
+        {
+            Interlocked.Increment(ref _completions);
+            if (_running.TryGetValue(claim.Key.Value, out var signal) && _running.TryRemove(new(claim.Key.Value, signal)))
+            {
+                signal.TrySetResult();
+            }
+        }
+    }
+
+    private void RecordFailureQuietly(IdempotencyClaim claim, string error)
+    {
+        try
+        {
+            Complete(claim, IdempotencyOutcome.Failure(error));
+        }
+        catch (Exception ex) when (ex is StoreException or IdempotencyClaimLostException)
+        {
+            // The claim stays pending until it expires and then becomes in doubt; the original failure is what the caller needs.
+        }
+    }
+
+    private async Task WaitForOwnerAsync(string key, long completionsBefore, CancellationToken cancellationToken)
+    {
+        _running.TryGetValue(key, out var local);
+        if (local is null && Interlocked.Read(ref _completions) != completionsBefore)
+        {
+            // An operation of this instance finished after we looked: look again at once.
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var poll = Task.Delay(_options.PollInterval, TimeProvider, stop.Token);
+        if (local is null)
+        {
+            await poll.ConfigureAwait(false);
+            return;
+        }
+
+        await Task.WhenAny(local.Task, poll).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private IdempotencyClaimResult Claim(IdempotencyKey key, IdempotencyExecuteOptions? options, bool force, bool signalWaiters)
+    {
+        var replayFailures = options?.ReplayFailures ?? false;
+        var session = Rent();
+        try
+        {
+            // Fast path: a plain read answers a replay, or a valid claim held by someone else, without the write lock.
+            var now = NowMilliseconds();
+            var seen = session.Find(key.Value, null, now);
+            if (seen is not null && !force && IsReplayable(seen, now, replayFailures))
+            {
+                RecordHit(key.Value);
+                return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Completed, Record = seen };
+            }
+
+            if (seen is { Status: IdempotencyStatus.Pending })
+            {
+                return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.HeldByOther, Record = seen };
+            }
+
+            return ClaimLocked(session, key, options, force, replayFailures, signalWaiters);
+        }
+        catch (SqliteException ex)
+        {
+            throw _store.Failure(ex, $"claim idempotency key '{key}'");
+        }
+        finally
+        {
+            Return(session);
+        }
+    }
+
+    private IdempotencyClaimResult ClaimLocked(Session session, IdempotencyKey key, IdempotencyExecuteOptions? options, bool force, bool replayFailures, bool signalWaiters)
+    {
+        // BEGIN IMMEDIATE: the read and the claim happen under the write lock, so exactly one caller wins the key.
+        using var transaction = session.Connection.BeginTransaction();
+        var now = NowMilliseconds();
+        var existing = session.Find(key.Value, transaction, now);
+        if (existing is { Status: IdempotencyStatus.Pending })
+        {
+            return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.HeldByOther, Record = existing };
+        }
+
+        if (existing is not null && !force && IsReplayable(existing, now, replayFailures))
+        {
+            RecordHit(key.Value);
+            return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Completed, Record = existing };
+        }
+
+        var claimExpires = now + (long)_options.ClaimDuration.TotalMilliseconds;
+        using var command = session.Connection.CreateCommand();
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("$key", key.Value);
+        command.Parameters.AddWithValue("$owner", Owner);
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$claim_expires", claimExpires);
+        command.Parameters.AddWithValue("$description", (object?)options?.Description ?? DBNull.Value);
+        long epoch;
+        if (existing is null)
+        {
+            command.CommandText = InsertClaimSql;
+            command.Parameters.AddWithValue("$kind", key.Kind);
+            command.ExecuteNonQuery();
+            epoch = 1;
+        }
+        else
+        {
+            // Failed and not replayed, expired, forced, or in doubt: a new claim, one epoch later.
+            command.CommandText = TakeClaimSql;
+            epoch = (long)command.ExecuteScalar()!;
+        }
+
+        var inDoubt = existing is { Status: IdempotencyStatus.InDoubt };
+        var claim = new IdempotencyClaim
+        {
+            Key = key,
+            Owner = Owner,
+            Epoch = epoch,
+            ClaimedAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
+            ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(claimExpires),
+            PreviousAttemptInDoubt = inDoubt,
+            PreviousOwner = inDoubt ? existing!.Owner : null,
+        };
+
+        TaskCompletionSource? signal = null;
+        if (signalWaiters)
+        {
+            // Registered before the commit: an in-process caller that sees the pending row also finds the signal.
+            signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _running[key.Value] = signal;
+        }
+
+        try
+        {
+            transaction.Commit();
+        }
+        catch
+        {
+            if (signal is not null && _running.TryRemove(new(key.Value, signal)))
+            {
+                signal.TrySetResult();
+            }
+
+            throw;
+        }
+
+        return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Acquired, Claim = claim };
+    }
+
+    private static bool IsReplayable(IdempotencyRecord record, long now, bool replayFailures)
+    {
+        if (record.ExpiresAt is { } expires && expires.ToUnixTimeMilliseconds() <= now)
+        {
+            return false;
+        }
+
+        return record.Status switch
+        {
+            IdempotencyStatus.Succeeded => true,
+            // Only a failure that carries what happened (a result or an exit code) can be replayed; a thrown exception cannot.
+            IdempotencyStatus.Failed => replayFailures && (record.Result is not null || record.ExitCode is not null),
+            _ => false,
+        };
+    }
+
+    private void RecordHit(string key)
+    {
+        _pendingHits.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        if (TimeProvider.GetElapsedTime(Volatile.Read(ref _lastFlush)) < _options.HitCountFlushInterval
+            || Interlocked.CompareExchange(ref _autoFlushing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            FlushHitCounts();
+        }
+        catch (StoreException)
+        {
+            // The counts stay in memory for the next flush; a replay must not fail because a statistic could not be written.
+        }
+        finally
+        {
+            Volatile.Write(ref _autoFlushing, 0);
+        }
+    }
+
+    private long? ExpiresAt(long now, TimeSpan? timeToLive)
+    {
+        var ttl = timeToLive ?? _options.DefaultTimeToLive;
+        return ttl is null || ttl == Timeout.InfiniteTimeSpan ? null : now + (long)ttl.Value.TotalMilliseconds;
+    }
+
+    private int ExecuteWrite(string sql, string doing)
+    {
+        var session = Rent();
+        try
+        {
+            using var command = session.Connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$now", NowMilliseconds());
+            return command.ExecuteNonQuery();
+        }
+        catch (SqliteException ex)
+        {
+            throw _store.Failure(ex, doing);
+        }
+        finally
+        {
+            Return(session);
+        }
+    }
+
+    private long NowMilliseconds() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string Describe(IdempotencyRecord? record) =>
+        record is null
+            ? "the key no longer exists"
+            : string.Create(CultureInfo.InvariantCulture, $"{record.Status} under epoch {record.ClaimEpoch} of owner '{record.Owner}'");
+
+    private Session Rent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_idle.TryTake(out var session))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return session;
+        }
+
+        return new Session(_store.OpenConnection());
+    }
+
+    private void Return(Session session)
+    {
+        if (_disposed || Interlocked.Increment(ref _idleCount) > _maxIdle)
+        {
+            if (!_disposed)
+            {
+                Interlocked.Decrement(ref _idleCount);
+            }
+
+            session.Dispose();
+            return;
+        }
+
+        _idle.Add(session);
+    }
+
+    /// <summary>A pooled connection with its prepared lookup: a replay is one bound parameter and one step.</summary>
+    private sealed class Session : IDisposable
+    {
+        private readonly SqliteCommand _lookup;
+        private readonly SqliteParameter _key;
+        private readonly SqliteCommand _replay;
+        private readonly SqliteParameter _replayKey;
+
+        public Session(SqliteConnection connection)
+        {
+            Connection = connection;
+            _lookup = connection.CreateCommand();
+            _lookup.CommandText = LookupSql;
+            _key = _lookup.Parameters.Add("$key", SqliteType.Text);
+            _replay = connection.CreateCommand();
+            _replay.CommandText = ReplaySql;
+            _replayKey = _replay.Parameters.Add("$key", SqliteType.Text);
+        }
+
+        public SqliteConnection Connection { get; }
+
+        public IdempotencyOutcome? TryReplay(string key, long now, bool replayFailures)
+        {
+            _replayKey.Value = key;
+            using var reader = _replay.ExecuteReader();
+            if (!reader.Read() || (!reader.IsDBNull(1) && reader.GetInt64(1) <= now))
+            {
+                return null;
+            }
+
+            var result = NullableString(reader, 2);
+            int? exitCode = reader.IsDBNull(3) ? null : reader.GetInt32(3);
+            return reader.GetString(0) switch
+            {
+                IdempotencyStatusNames.Succeeded => new IdempotencyOutcome(true, result, exitCode),
+                // Same rule as IsReplayable: only a failure that carries a result or an exit code, and only when asked.
+                IdempotencyStatusNames.Failed when replayFailures && (result is not null || exitCode is not null) =>
+                    new IdempotencyOutcome(false, result, exitCode, NullableString(reader, 4)),
+                _ => null,
+            };
+        }
+
+        public IdempotencyRecord? Find(string key, SqliteTransaction? transaction, long now)
+        {
+            _lookup.Transaction = transaction;
+            _key.Value = key;
+            using var reader = _lookup.ExecuteReader();
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            var status = IdempotencyStatusNames.Parse(reader.GetString(2));
+            var claimExpires = NullableInt64(reader, 5);
+            // A pending claim past its expiry is in doubt whether or not anyone has marked it.
+            if (status == IdempotencyStatus.Pending && claimExpires <= now)
+            {
+                status = IdempotencyStatus.InDoubt;
+            }
+
+            return new IdempotencyRecord
+            {
+                Key = reader.GetString(0),
+                Kind = reader.GetString(1),
+                Status = status,
+                Owner = NullableString(reader, 3),
+                ClaimedAt = NullableTime(reader, 4),
+                ClaimExpiresAt = claimExpires is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null,
+                ClaimEpoch = reader.GetInt64(6),
+                Description = NullableString(reader, 7),
+                Result = NullableString(reader, 8),
+                ExitCode = reader.IsDBNull(9) ? null : reader.GetInt32(9),
+                Error = NullableString(reader, 10),
+                HitCount = reader.GetInt64(11),
+                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)),
+                UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(13)),
+                CompletedAt = NullableTime(reader, 14),
+                ExpiresAt = NullableTime(reader, 15),
+            };
+        }
+
+        public void Dispose()
+        {
+            _lookup.Dispose();
+            _replay.Dispose();
+            Connection.Dispose();
+        }
+
+        private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+        private static long? NullableInt64(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+        private static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) =>
+            reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+    }
+}

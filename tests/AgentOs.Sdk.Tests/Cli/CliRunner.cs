@@ -1,0 +1,10 @@
+using AgentOs.Sdk.Tests.TestSupport;
+
+namespace AgentOs.Sdk.Tests.Cli;
+
+/// <summary>Runs the built <c>agentos</c> tool as a child process, as a user or a CI job would.</summary>
+internal static class CliRunner
+{
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] arguments) =>
+        ChildProcess.Run(BuiltProgram.Cli, arguments);
+}
