@@ -53,7 +53,8 @@ public sealed class EvidenceVerificationTests : IDisposable
 
         var other = Manager.VerifyEvidence([new FileSha256Evidence(path, new string('0', 64))]);
         Assert.False(other.IsVerified);
-        Assert.Contains("but the step wrote", other.Error, StringComparison.Ordinal);
+        Assert.Contains("is intact but has SHA-256", other.Error, StringComparison.Ordinal);
+        Assert.Contains("the step wrote", other.Error, StringComparison.Ordinal);
 
         // Edited behind the SDK's back: same length, different bytes, so the marker no longer matches.
         File.WriteAllText(path, "STEP output");
