@@ -33,6 +33,7 @@ public sealed class PackedSolution : IAsyncLifetime, IDisposable
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
+        using var gate = await AgentOs.Sdk.Tests.Shared.PackagingGate.AcquireAsync(TimeSpan.FromMinutes(10));
         var pack = await ChildProcess.RunAsync(
             "dotnet",
             ["pack", Path.Combine(Repository.Root, "AgentOs.Sdk.sln"), "-c", Repository.Configuration, "--no-build", "-o", Feed, "-p:Version=" + Version, "--disable-build-servers"],

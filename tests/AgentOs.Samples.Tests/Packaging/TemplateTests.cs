@@ -15,6 +15,7 @@ public sealed class TemplateTests(PackedSolution packed)
     [Fact]
     public async Task Both_templates_install_create_build_without_warnings_and_run()
     {
+        using var gate = await AgentOs.Sdk.Tests.Shared.PackagingGate.AcquireAsync(TimeSpan.FromMinutes(10));
         var work = Directory.CreateDirectory(Path.Combine(packed.Work, "templates")).FullName;
         var hive = Path.Combine(work, "hive");
         var cache = Directory.CreateDirectory(Path.Combine(work, "packages")).FullName;
