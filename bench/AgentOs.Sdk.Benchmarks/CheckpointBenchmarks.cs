@@ -12,11 +12,13 @@ namespace AgentOs.Sdk.Benchmarks;
 /// (25x the peer's 200).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class CheckpointBenchmarks
 {
     private string _directory = null!;
     private AgentOsStore _store = null!;
     private CheckpointManager _manager = null!;
+    private CheckpointManager _audited = null!;
     private SqliteConnection _raw = null!;
     private SqliteCommand _insert = null!;
     private JsonDocument _snapshot = null!;
@@ -33,6 +35,7 @@ public class CheckpointBenchmarks
         _directory = Directory.CreateTempSubdirectory("agentos-bench-checkpoints-").FullName;
         _store = AgentOsStore.Open(Path.Combine(_directory, "bench.db"), new StoreOptions { Synchronous = Synchronous });
         _manager = new CheckpointManager(_store);
+        _audited = new CheckpointManager(_store, new CheckpointManagerOptions { AuditCheckpointCreation = true });
         _snapshot = JsonDocument.Parse("""{"step":42,"plan":["read","write","verify"],"cursor":"c-0042"}""");
         _evidence = [new CommandExitEvidence("dotnet test", 0)];
         _manager.EnsureTask("raw");
@@ -57,6 +60,7 @@ public class CheckpointBenchmarks
         _insert.Dispose();
         _raw.Dispose();
         _manager.Dispose();
+        _audited.Dispose();
         _store.Dispose();
         _snapshot.Dispose();
         SqliteConnection.ClearAllPools();
@@ -82,6 +86,10 @@ public class CheckpointBenchmarks
     /// </summary>
     [Benchmark]
     public Checkpoint CreateCheckpoint() => _manager.CreateCheckpoint("task", "step", _snapshot.RootElement, _evidence);
+
+    /// <summary>The same with <see cref="CheckpointManagerOptions.AuditCheckpointCreation"/>: one more row and index entry per checkpoint.</summary>
+    [Benchmark]
+    public Checkpoint CreateCheckpointAudited() => _audited.CreateCheckpoint("audited", "step", _snapshot.RootElement, _evidence);
 
     /// <summary><see cref="CheckpointManager.BeginStep"/> then <see cref="CheckpointManager.CommitStep(CheckpointStep, JsonElement, EvidencePack)"/>: two transactions.</summary>
     [Benchmark]

@@ -12,6 +12,7 @@ namespace AgentOs.Sdk.Benchmarks;
 /// re-checks its evidence (a file's existence and a command's exit code).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class LastVerifiedCheckpointBenchmarks
 {
     private string _directory = null!;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AgentOs.Sdk.IO;
 
 namespace AgentOs.Sdk.Checkpoints;
 
@@ -24,6 +25,14 @@ public sealed record FileSha256Evidence : Evidence
 
         Path = path;
         Sha256 = sha256?.ToLowerInvariant();
+    }
+
+    /// <summary>Evidence for a file written with <c>AtomicFile</c>: its path and the SHA-256 the write recorded.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="write"/> is null.</exception>
+    public static FileSha256Evidence FromWrite(AtomicWriteResult write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        return new FileSha256Evidence(write.Path, write.Sha256);
     }
 
     /// <summary>The file's path, as given.</summary>

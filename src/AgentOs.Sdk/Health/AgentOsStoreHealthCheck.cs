@@ -7,7 +7,7 @@ namespace AgentOs.Sdk.Health;
 /// The start-up health check as an <see cref="IHealthCheck"/>: <see cref="HealthStatus.Healthy"/> when every check passes,
 /// otherwise the registration's <see cref="HealthCheckRegistration.FailureStatus"/>. <see cref="HealthCheckResult.Data"/>
 /// holds one <see cref="HealthCheckResultEntry"/> per check (keyed by check name) plus <c>database_path</c>,
-/// <c>sqlite_library_version</c> and, when it could be read, <c>database_schema_version</c>. Register it with <c>AddAgentOsStore</c>.
+/// <c>sqlite_library_version</c> and, when it could be read, <c>database_schema_version</c>. Register it with <c>AddAgentOsStore</c> from the AgentOs.Sdk.HealthChecks package.
 /// </summary>
 /// <remarks>Safe to run periodically beside a live store: it reads through SQLite only, read-only, and creates no file.</remarks>
 public sealed class AgentOsStoreHealthCheck : IHealthCheck

@@ -26,6 +26,8 @@ namespace AgentOs.Sdk.IO;
 /// <para>Concurrent writers (threads or processes) to one path never share a temp file and write their data in
 /// parallel; only the two renames are serialised by the directory lock, so the last writer's content and marker always
 /// arrive together. <see cref="Verify"/> reads the pair under the shared lock.</para>
+/// <para>A marker names its file's full path, so a file moved or copied elsewhere (with its marker) no longer verifies
+/// there: rewrite it at its new place.</para>
 /// <para>On Windows the writes are still atomic replacements, but there is no directory fsync and no flock: concurrent
 /// writers are not serialised around their renames, and Recover must run only while no writer runs.
 /// A path that is a symbolic link is replaced by a regular file (the link is not followed); the owner of a replaced file

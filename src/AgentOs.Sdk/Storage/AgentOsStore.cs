@@ -75,8 +75,9 @@ public sealed class AgentOsStore : IDisposable
             DataSource = fullPath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = settings.Pooling,
-            // The driver retries a busy statement up to this many seconds; keep it above the SQLite busy timeout.
-            DefaultTimeout = (int)Math.Max(30, Math.Ceiling(settings.BusyTimeout.TotalSeconds) + 5),
+            // The driver retries a busy statement on its own for this many seconds on top of SQLite's busy timeout:
+            // match it (in whole seconds, its unit), so that a busy timeout means what it says.
+            DefaultTimeout = (int)Math.Max(1, Math.Ceiling(settings.BusyTimeout.TotalSeconds)),
         }.ToString();
 
         var store = new AgentOsStore(fullPath, settings, connectionString);

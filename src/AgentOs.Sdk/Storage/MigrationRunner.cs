@@ -29,6 +29,14 @@ internal static class MigrationRunner
             }
 
             using var connection = store.OpenConnection();
+
+            // The common case, a store already at the current version, only reads: many processes opening a busy store
+            // must not queue for its write lock just to find that nothing is pending.
+            if (IsUpToDate(store, connection))
+            {
+                return StoreSchema.CurrentVersion;
+            }
+
             var applied = default(SchemaVersion);
             foreach (var migration in Migration.All)
             {
@@ -76,24 +84,11 @@ internal static class MigrationRunner
         using var transaction = connection.BeginTransaction(deferred: false);
         Execute(connection, transaction, CreateVersionTable);
 
-        var newest = NewestApplied(connection, transaction);
-        if (newest is { } version && version > StoreSchema.CurrentVersion)
-        {
-            throw new StoreException(
-                store.DatabasePath,
-                $"The database is at schema {version}, newer than {StoreSchema.CurrentVersion} which this build of AgentOs.Sdk knows; use a newer build");
-        }
-
+        EnsureNotNewer(store, NewestApplied(connection, transaction));
         var recorded = RecordedChecksum(connection, transaction, migration.Version);
         if (recorded is not null)
         {
-            if (!string.Equals(recorded, migration.Checksum, StringComparison.Ordinal))
-            {
-                throw new StoreException(
-                    store.DatabasePath,
-                    $"Schema {migration.Version} was applied from a different script (checksum {recorded}, this build has {migration.Checksum})");
-            }
-
+            EnsureSameScript(store, migration, recorded);
             transaction.Rollback();
             return migration.Version;
         }
@@ -126,6 +121,52 @@ internal static class MigrationRunner
         return migration.Version;
     }
 
+    private static bool IsUpToDate(AgentOsStore store, SqliteConnection connection)
+    {
+        using var snapshot = connection.BeginTransaction(deferred: true);
+        if (Scalar<long>(connection, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'") == 0)
+        {
+            return false;
+        }
+
+        EnsureNotNewer(store, NewestApplied(connection, snapshot));
+        var upToDate = true;
+        foreach (var migration in Migration.All)
+        {
+            var recorded = RecordedChecksum(connection, snapshot, migration.Version);
+            if (recorded is null)
+            {
+                upToDate = false;
+            }
+            else
+            {
+                EnsureSameScript(store, migration, recorded);
+            }
+        }
+
+        return upToDate;
+    }
+
+    private static void EnsureNotNewer(AgentOsStore store, SchemaVersion? newest)
+    {
+        if (newest is { } version && version > StoreSchema.CurrentVersion)
+        {
+            throw new StoreException(
+                store.DatabasePath,
+                $"The database is at schema {version}, newer than {StoreSchema.CurrentVersion} which this build of AgentOs.Sdk knows; use a newer build");
+        }
+    }
+
+    private static void EnsureSameScript(AgentOsStore store, Migration migration, string recordedChecksum)
+    {
+        if (!string.Equals(recordedChecksum, migration.Checksum, StringComparison.Ordinal))
+        {
+            throw new StoreException(
+                store.DatabasePath,
+                $"Schema {migration.Version} was applied from a different script (checksum {recordedChecksum}, this build has {migration.Checksum})");
+        }
+    }
+
     /// <summary>The newest applied version, by number (never by the time it was applied).</summary>
     internal static SchemaVersion? NewestApplied(SqliteConnection connection, SqliteTransaction? transaction = null)
     {
@@ -136,7 +177,7 @@ internal static class MigrationRunner
         return reader.Read() ? new SchemaVersion(reader.GetInt32(0), reader.GetInt32(1)) : null;
     }
 
-    private static string? RecordedChecksum(SqliteConnection connection, SqliteTransaction transaction, SchemaVersion version)
+    private static string? RecordedChecksum(SqliteConnection connection, SqliteTransaction? transaction, SchemaVersion version)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

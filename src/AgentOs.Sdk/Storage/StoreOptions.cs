@@ -13,7 +13,10 @@ public sealed class StoreOptions
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = MinimumRecommendedBusyTimeout;
 
-    /// <summary>Set to accept a <see cref="BusyTimeout"/> below 5 seconds (for tests that want to see lock errors quickly).</summary>
+    /// <summary>
+    /// Set to accept a <see cref="BusyTimeout"/> below 5 seconds (for tests that want to see lock errors quickly). The driver
+    /// counts its own retries in whole seconds, so a lock error takes at least about one second to surface.
+    /// </summary>
     public bool AllowShortBusyTimeout { get; set; }
 
     /// <summary>How a commit is made durable. Default <see cref="SynchronousMode.Full"/>: a committed checkpoint survives power loss.</summary>

@@ -42,6 +42,28 @@ public sealed class EvidenceVerificationTests : IDisposable
     }
 
     [Fact]
+    public void A_file_hash_passes_only_for_the_intact_atomic_write_the_step_made()
+    {
+        var path = Path.Combine(_context.StoreDirectory, "artifacts", "hashed.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var written = AgentOs.Sdk.IO.AtomicFile.WriteAllText(path, "step output");
+
+        Assert.True(Manager.VerifyEvidence([new FileSha256Evidence(path, written.Sha256)]).IsVerified);
+        Assert.True(Manager.VerifyEvidence([new FileSha256Evidence(path)]).IsVerified);
+
+        var other = Manager.VerifyEvidence([new FileSha256Evidence(path, new string('0', 64))]);
+        Assert.False(other.IsVerified);
+        Assert.Contains("is intact but has SHA-256", other.Error, StringComparison.Ordinal);
+        Assert.Contains("the step wrote", other.Error, StringComparison.Ordinal);
+
+        // Edited behind the SDK's back: same length, different bytes, so the marker no longer matches.
+        File.WriteAllText(path, "STEP output");
+        var tampered = Manager.VerifyEvidence([new FileSha256Evidence(path, written.Sha256)]);
+        Assert.False(tampered.IsVerified);
+        Assert.Contains(path, tampered.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_command_passes_only_with_the_exit_code_it_was_expected_to_return()
     {
         Assert.True(Manager.VerifyEvidence([new CommandExitEvidence("grep -q x", 1, expectedExitCode: 1)]).IsVerified);

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Globalization;
 using AgentOs.Sdk.Checkpoints;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.TestSupport;
@@ -21,45 +21,36 @@ public sealed class MultiProcessCheckpointTests : IDisposable
         {
         }
 
-        var children = new List<Process>();
+        var children = new List<ChildProcess>();
         try
         {
             for (var i = 0; i < Processes; i++)
             {
-                children.Add(CheckpointTestHost.Start("checkpoint-writer", database, "task", PerProcess.ToString(System.Globalization.CultureInfo.InvariantCulture), "normal"));
+                children.Add(ChildProcess.Start(
+                    BuiltProgram.TestHost,
+                    ["checkpoint-writer", database, "task", PerProcess.ToString(CultureInfo.InvariantCulture), "normal"]));
             }
 
             // Every writer opens the store and waits; then all are released at once.
             foreach (var child in children)
             {
-                Assert.Equal("ready", child.StandardOutput.ReadLine());
+                Assert.Equal("ready", child.ReadLine());
             }
 
             foreach (var child in children)
             {
-                child.StandardInput.WriteLine("go");
-                child.StandardInput.Flush();
+                child.WriteLine("go");
             }
 
             foreach (var child in children)
             {
-                var line = child.StandardOutput.ReadLine();
-                Assert.True(child.WaitForExit(TimeSpan.FromMinutes(2)), "a writer did not finish");
-                Assert.True(child.ExitCode == 0, $"writer {child.Id} exited {child.ExitCode}: {child.StandardError.ReadToEnd()}");
-                Assert.StartsWith($"done {PerProcess} ", line, StringComparison.Ordinal);
+                Assert.StartsWith($"done {PerProcess} ", child.ReadLine(), StringComparison.Ordinal);
+                Assert.True(child.WaitForExit() == 0, child.Stderr);
             }
         }
         finally
         {
-            foreach (var child in children)
-            {
-                if (!child.HasExited)
-                {
-                    child.Kill();
-                }
-
-                child.Dispose();
-            }
+            children.ForEach(child => child.Dispose());
         }
 
         using var store = AgentOsStore.Open(database);
@@ -78,16 +69,15 @@ public sealed class MultiProcessCheckpointTests : IDisposable
     {
         var database = _temp.Combine("crash.db");
         string pendingId;
-        using (var child = CheckpointTestHost.Start("checkpoint-step-crash", database, "task"))
+        using (var child = ChildProcess.Start(BuiltProgram.TestHost, ["checkpoint-step-crash", database, "task"]))
         {
-            var line = child.StandardOutput.ReadLine();
-            Assert.True(line?.StartsWith("begun ", StringComparison.Ordinal), $"unexpected '{line}': {(child.HasExited ? child.StandardError.ReadToEnd() : "")}");
-            pendingId = line!["begun ".Length..];
+            var line = child.ReadLine();
+            Assert.StartsWith("begun ", line, StringComparison.Ordinal);
+            pendingId = line["begun ".Length..];
 
-            // Process.Kill sends SIGKILL on Unix: no finally block, no Dispose, no commit runs in the child.
+            // SIGKILL: no finally block, no Dispose, no commit runs in the child.
             child.Kill();
-            child.WaitForExit();
-            Assert.Equal(137, child.ExitCode);
+            Assert.Equal(137, child.WaitForExit());
         }
 
         using var store = AgentOsStore.Open(database);

@@ -38,7 +38,7 @@ internal static partial class EvidenceFixture
             }
         }
 
-        Execute(connection, "INSERT INTO idempotency_keys (idempotency_key, kind, status, result, hit_count, created_at_ms, updated_at_ms) VALUES ('k1', 'llm', 'succeeded', x'01', 3, $now, $now), ('k2', 'llm', 'pending', NULL, 0, $now, $now), ('k3', 'tool', 'failed', NULL, 0, $now, $now)", ("$now", t0));
+        Execute(connection, "INSERT INTO idempotency_keys (idempotency_key, kind, status, owner, claim_expires_at_ms, result, hit_count, created_at_ms, updated_at_ms) VALUES ('k1', 'llm', 'succeeded', 'w1', NULL, 'answer', 3, $now, $now), ('k2', 'llm', 'pending', 'w2', $now, NULL, 0, $now, $now), ('k3', 'tool', 'failed', 'w1', NULL, NULL, 0, $now, $now)", ("$now", t0));
         transaction.Commit();
     }
 
