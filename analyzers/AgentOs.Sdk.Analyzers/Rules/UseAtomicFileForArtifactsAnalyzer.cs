@@ -151,9 +151,16 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                     return;
                 }
             }
-            else if (context.Node is ImplicitObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: 0 })
+            else if (context.Node is ImplicitObjectCreationExpressionSyntax implicitCreation)
             {
-                return;
+                // A target-typed new() names no type: ask for the type alone (no operation tree) and stop unless it is
+                // a FileStream or StreamWriter over a path (which takes at least one argument).
+                if (implicitCreation.ArgumentList.Arguments.Count == 0
+                    || context.SemanticModel.GetTypeInfo(implicitCreation, context.CancellationToken).Type is not { } createdType
+                    || !(SymbolEqualityComparer.Default.Equals(createdType, _fileStream) || SymbolEqualityComparer.Default.Equals(createdType, _streamWriter)))
+                {
+                    return;
+                }
             }
 
             if (context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is not IObjectCreationOperation { Constructor: { } constructor } creation)
