@@ -72,6 +72,13 @@ internal sealed class WorkerEntryPointFinder
     public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(SyntaxNodeAnalysisContext context)
     {
         var node = context.Node;
+
+        // A call with syntax errors in it (an unfinished lambda included) is still being typed: report nothing yet.
+        if (node.ContainsDiagnostics)
+        {
+            yield break;
+        }
+
         var candidate = node switch
         {
             InvocationExpressionSyntax invocation => invocation.Expression switch

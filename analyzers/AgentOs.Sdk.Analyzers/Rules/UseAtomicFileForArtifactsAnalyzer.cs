@@ -109,6 +109,13 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         public void AnalyzeInvocation(SyntaxNodeAnalysisContext context)
         {
             var syntax = (InvocationExpressionSyntax)context.Node;
+
+            // A call with syntax errors in it is still being typed: the parser's guess is not what the user wrote.
+            if (syntax.ContainsDiagnostics)
+            {
+                return;
+            }
+
             var name = syntax.Expression switch
             {
                 IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
@@ -143,6 +150,11 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
 
         public void AnalyzeObjectCreation(SyntaxNodeAnalysisContext context)
         {
+            if (context.Node.ContainsDiagnostics)
+            {
+                return;
+            }
+
             if (context.Node is ObjectCreationExpressionSyntax explicitCreation)
             {
                 var typeName = RightmostName(explicitCreation.Type);
