@@ -6,8 +6,8 @@ namespace AgentOs.Sdk.Tests.Shared;
 /// Makes a built program reachable by the user nobody. A checkout can sit under a directory that only its owner may enter
 /// (<c>mktemp -d</c> makes 0700 folders, and so are most home directories), and then nobody cannot even resolve the path
 /// of the build output ("realpath(...) failed: Permission denied"). Such a program's folder is copied, once per test
-/// process, into a world-readable folder under /tmp, which is removed when the process exits (or, if it is killed, by the
-/// next test process that stages).
+/// process, into a world-readable folder under /tmp, which a watchdog removes when the process is gone (and the next test
+/// process that stages removes what a watchdog could not).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal static class UnprivilegedStage
@@ -60,7 +60,7 @@ internal static class UnprivilegedStage
             File.SetUnixFileMode(destination, File.GetUnixFileMode(file) | Readable);
         }
 
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Delete(target);
+        ProcessWatchdog.WhenGone("""rm -rf "$1" """, target);
         return Path.Combine(target, Path.GetFileName(assembly));
     }
 
