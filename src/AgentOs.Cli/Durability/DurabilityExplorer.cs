@@ -28,14 +28,21 @@ internal sealed class DurabilityExplorer
     /// <summary>Records <paramref name="scenario"/> and explores it under each of <paramref name="models"/>.</summary>
     public IReadOnlyList<ExplorationResult> Explore(CrashScenario scenario, IEnumerable<PersistenceModel> models)
     {
-        string scenarioRoot = Path.Combine(_workRoot, scenario.Name);
-        string directory = Path.Combine(scenarioRoot, "dir");
-        RecordedTrace trace = Record(scenario, scenarioRoot, directory);
+        RecordedTrace trace = Record(scenario);
+        string directory = Path.Combine(_workRoot, scenario.Name, "dir");
         return [.. models.Select(model => Explore(scenario, trace, model, directory))];
     }
 
-    private RecordedTrace Record(CrashScenario scenario, string scenarioRoot, string directory)
+    /// <summary>Prepares the scenario's directory and records its operation's system calls in a child process.</summary>
+    public RecordedTrace Record(CrashScenario scenario)
     {
+        string scenarioRoot = Path.Combine(_workRoot, scenario.Name);
+        string directory = Path.Combine(scenarioRoot, "dir");
+        if (Directory.Exists(scenarioRoot))
+        {
+            Directory.Delete(scenarioRoot, recursive: true);
+        }
+
         Directory.CreateDirectory(directory);
         scenario.Setup(directory);
         Dictionary<string, byte[]> before = CrashStateChecker.Snapshot(directory);

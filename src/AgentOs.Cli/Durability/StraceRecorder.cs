@@ -50,6 +50,11 @@ internal static class StraceRecorder
     /// <summary>Runs <paramref name="command"/> with <paramref name="arguments"/> under strace; writes the log to <paramref name="logPath"/>.</summary>
     public static void Record(ChildCommand command, IEnumerable<string> arguments, string logPath, TimeSpan timeout)
     {
+        if (Unavailable() is { } reason)
+        {
+            throw new InvalidOperationException($"Cannot record system calls: {reason}");
+        }
+
         var start = new ProcessStartInfo("strace")
         {
             RedirectStandardError = true,
