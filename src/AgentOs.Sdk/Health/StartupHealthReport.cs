@@ -19,8 +19,10 @@ public sealed class StartupHealthReport
         string sqliteVersion,
         SchemaVersion? schemaVersion,
         TimeSpan duration,
-        HealthCheckMode? mode = null)
+        HealthCheckMode? mode = null,
+        string? serverVersion = null)
     {
+        ServerVersion = serverVersion;
         DatabasePath = databasePath;
         CheckedAt = checkedAt;
         Checks = checks;
@@ -60,6 +62,12 @@ public sealed class StartupHealthReport
     /// <summary>The version of the SQLite library this process runs, such as <c>3.53.3</c>.</summary>
     public string SqliteVersion { get; }
 
+    /// <summary>
+    /// The database server's product and version for a server store, such as <c>PostgreSQL 15.18</c>; null for a SQLite
+    /// store, whose engine is the library in this process (<see cref="SqliteVersion"/>).
+    /// </summary>
+    public string? ServerVersion { get; }
+
     /// <summary>The newest schema version applied to the database, or null when it could not be read.</summary>
     public SchemaVersion? SchemaVersion { get; }
 
@@ -75,7 +83,7 @@ public sealed class StartupHealthReport
 
     /// <summary>
     /// The report as indented JSON with snake_case keys: <c>database_path</c>, <c>checked_at</c>, <c>mode</c>, <c>recovery_enabled</c>,
-    /// <c>sqlite_version</c>, <c>schema_version</c>, <c>duration_ms</c>, <c>checks</c> (each <c>name</c>, <c>passed</c>, <c>message</c>,
+    /// <c>sqlite_version</c>, <c>server_version</c> (server stores only), <c>schema_version</c>, <c>duration_ms</c>, <c>checks</c> (each <c>name</c>, <c>passed</c>, <c>message</c>,
     /// <c>duration_ms</c>) and <c>summary</c> (<c>all_passed</c>, <c>passed_count</c>, <c>failed_count</c>, <c>checks_passed</c>, <c>checks_failed</c>).
     /// </summary>
     public string ToJson() => JsonSerializer.Serialize(HealthReportJson.From(this), HealthReportJsonContext.Readable.HealthReportJson);
@@ -88,5 +96,5 @@ public sealed class StartupHealthReport
         string.Create(CultureInfo.InvariantCulture, $"{Summary.PassedCount} passed, {Summary.FailedCount} failed: {DatabasePath}");
 
     internal StartupHealthReport WithMode(HealthCheckMode mode) =>
-        new(DatabasePath, CheckedAt, Checks, SqliteVersion, SchemaVersion, Duration, mode);
+        new(DatabasePath, CheckedAt, Checks, SqliteVersion, SchemaVersion, Duration, mode, ServerVersion);
 }

@@ -30,7 +30,7 @@ internal static class HealthReportTable
         var schema = report.SchemaVersion is { } version ? $", schema {version}" : string.Empty;
         var totals = string.Create(
             CultureInfo.InvariantCulture,
-            $"{summary.PassedCount} passed, {summary.FailedCount} failed in {FormatDuration(report.Duration)} (SQLite {report.SqliteVersion}{schema})");
+            $"{summary.PassedCount} passed, {summary.FailedCount} failed in {FormatDuration(report.Duration)} ({report.ServerVersion ?? "SQLite " + report.SqliteVersion}{schema})");
         var outcome = (summary.AllPassed, report.Mode) switch
         {
             (true, _) => "recovery enabled",

@@ -1,0 +1,47 @@
+namespace AgentOs.Sdk.PostgreSql;
+
+/// <summary>Options for a PostgreSQL store.</summary>
+public sealed class PostgreSqlStoreOptions
+{
+    /// <summary>
+    /// The clock that judges lease and claim expiry. Null (the default) uses the database server's clock, read once per
+    /// write transaction, so hosts whose clocks disagree still agree on when a lease expired. Set it only in tests (a
+    /// <c>FakeTimeProvider</c>) or for a single host that must follow its own clock.
+    /// </summary>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>How long opening a connection may take before the server is reported unreachable. Default 5 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one statement may run. Default 30 seconds.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many times a write transaction that lost a race (serialization failure, deadlock) or its connection (server
+    /// restart) is run again, on a fresh connection, before the error reaches the caller. Default 5.
+    /// </summary>
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>Whether opening an empty database creates the store's tables. Default true.</summary>
+    public bool CreateIfMissing { get; set; } = true;
+
+    internal void Validate()
+    {
+        if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout.TotalSeconds > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "The connect timeout must be between 1 and 1024 seconds.");
+        }
+
+        if (CommandTimeout < TimeSpan.Zero || CommandTimeout.TotalSeconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CommandTimeout), CommandTimeout, "The command timeout must be 0 (none) or a positive number of seconds.");
+        }
+
+        if (MaxRetries is < 0 or > 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "The retry count must be between 0 and 100.");
+        }
+    }
+
+    internal PostgreSqlStoreOptions Clone() => (PostgreSqlStoreOptions)MemberwiseClone();
+}
