@@ -103,7 +103,10 @@ public sealed class AgentOsCheckpointStoreContractTests : IDisposable
         {
             // A row changed behind the store's back: valid JSON, another value.
             command.CommandText = "UPDATE checkpoints SET snapshot = '{\"balance\":999}' WHERE checkpoint_id = $id";
-            command.Parameters.AddWithValue("$id", info.CheckpointId);
+            var id = command.CreateParameter();
+            id.ParameterName = "$id";
+            id.Value = info.CheckpointId;
+            command.Parameters.Add(id);
             Assert.Equal(1, command.ExecuteNonQuery());
         }
 
