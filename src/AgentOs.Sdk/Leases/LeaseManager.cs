@@ -25,7 +25,7 @@ namespace AgentOs.Sdk.Leases;
 /// own connection.
 /// </para>
 /// </remarks>
-public sealed class LeaseManager
+public sealed partial class LeaseManager
 {
     /// <summary>The longest lease a single acquisition or renewal may ask for.</summary>
     public static readonly TimeSpan MaximumDuration = TimeSpan.FromDays(365);
@@ -418,7 +418,7 @@ public sealed class LeaseManager
             "release the lease on");
     }
 
-    private Lease? Acquire(SqliteConnection connection, string? workItemId, string? kind, TimeSpan duration)
+    private Lease? AcquireCore(SqliteConnection connection, string? workItemId, string? kind, TimeSpan duration)
     {
         var now = NowMilliseconds();
         var expires = now + (long)duration.TotalMilliseconds;
@@ -489,7 +489,7 @@ public sealed class LeaseManager
 
     private long NowMilliseconds() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private LeaseLostException Lost(Lease lease, WorkItem? current, long now, string doing)
+    private LeaseLostException LostCore(Lease lease, WorkItem? current, long now, string doing)
     {
         var (reason, detail) = Diagnose(lease, current, now);
         var message = string.Create(

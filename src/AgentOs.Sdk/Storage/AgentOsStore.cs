@@ -1,4 +1,7 @@
+using AgentOs.Sdk.Diagnostics;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentOs.Sdk.Storage;
 
@@ -31,6 +34,12 @@ public sealed class AgentOsStore : IDisposable
 
     /// <summary>The options the store was opened with (a copy: changing the caller's instance later has no effect).</summary>
     public StoreOptions Options { get; }
+
+    /// <summary>The metrics the store's modules report through (<see cref="AgentOsTelemetry.Default"/> unless a meter factory was given).</summary>
+    internal AgentOsTelemetry Telemetry { get; } = AgentOsTelemetry.Default;
+
+    /// <summary>Where the store's modules log their decisions.</summary>
+    internal ILogger Logger { get; } = NullLogger.Instance;
 
     /// <summary>The schema version of the database after migration.</summary>
     public SchemaVersion SchemaVersion { get; private set; }
