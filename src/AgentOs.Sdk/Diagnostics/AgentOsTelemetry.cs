@@ -15,7 +15,7 @@ namespace AgentOs.Sdk.Diagnostics;
 /// (<c>AddMeter("AgentOs.Sdk")</c>, <c>AddSource("AgentOs.Sdk")</c>), a <see cref="MeterListener"/> or an <see cref="ActivityListener"/>.
 /// </summary>
 /// <remarks>
-/// <para>A store opened with <c>StoreOptions.MeterFactory</c> creates its meter through that factory (as
+/// <para>A store opened with <see cref="Storage.StoreOptions.MeterFactory"/> creates its meter through that factory (as
 /// Npgsql does with dependency injection), so the container owns the meter and tests can isolate it; otherwise the
 /// process-wide <see cref="Default"/> is used. <see cref="AtomicFile"/> is static and always reports through <see cref="Default"/>.</para>
 /// <para>Nothing is computed when nobody listens: each site checks <see cref="Instrument.Enabled"/> or

@@ -1,30 +1,21 @@
+using System.Diagnostics;
 using AgentOs.Sdk.Diagnostics;
-using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Leases;
 
-// Telemetry around lease decisions: a span per acquisition, the counters, and the log events an incident needs.
+// Telemetry around lease decisions: the acquired and lost counters, and the log events an incident needs (who, which epoch, why).
 public sealed partial class LeaseManager
 {
-    private Lease? Acquire(SqliteConnection connection, string? workItemId, string? kind, TimeSpan duration)
+    /// <summary>Records a committed acquisition (or none) on the span, the counter and the log; returns the lease.</summary>
+    private Lease? Acquired(Activity? activity, Lease? lease)
     {
-        using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId, kind, WorkerId);
-        try
+        _store.Telemetry.OnLeaseAcquired(activity, lease);
+        if (lease is not null)
         {
-            var lease = AcquireCore(connection, workItemId, kind, duration);
-            _store.Telemetry.OnLeaseAcquired(activity, lease);
-            if (lease is not null)
-            {
-                AgentOsLog.LeaseAcquired(_store.Logger, WorkerId, lease.WorkItemId, lease.Kind, lease.Epoch, lease.Attempt, lease.MaxAttempts);
-            }
+            AgentOsLog.LeaseAcquired(_store.Logger, WorkerId, lease.WorkItemId, lease.Kind, lease.Epoch, lease.Attempt, lease.MaxAttempts);
+        }
 
-            return lease;
-        }
-        catch (Exception ex) when (activity is not null)
-        {
-            AgentOsTelemetry.Failed(activity, ex);
-            throw;
-        }
+        return lease;
     }
 
     private LeaseLostException Lost(Lease lease, WorkItem? current, long now, string doing) => ReportLost(LostCore(lease, current, now, doing));
