@@ -21,6 +21,7 @@ internal sealed class AtomicWriteSession : IDisposable
     private readonly long _started;
     private readonly Activity? _activity;
     private BackgroundFsync? _dataSync;
+    private BackgroundFsync? _tempNamesSync;
     private bool _targetReplaced;
     private bool _committed;
 
@@ -94,7 +95,13 @@ internal sealed class AtomicWriteSession : IDisposable
                         throw;
                     }
 
-                    return new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp, started, AgentOsTelemetry.StartAtomicWrite(fullPath));
+                    var session = new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp, started, AgentOsTelemetry.StartAtomicWrite(fullPath));
+
+                    // fsync the directory now, while the data is written: the temps' names must be durable before either
+                    // rename, or a power cut that keeps one rename and loses the other (POSIX orders neither) would leave
+                    // a pair that Recover cannot complete (the explorer's posix model finds that state).
+                    session._tempNamesSync = BackgroundFsync.Start(handle);
+                    return session;
                 }
             }
         }
@@ -131,6 +138,7 @@ internal sealed class AtomicWriteSession : IDisposable
         // fsync the marker before its rename, for the same reason (and in parallel with the data's fsync).
         _marker.Flush(flushToDisk: true);
         _dataSync!.Join();
+        _tempNamesSync!.Join();
 
         // The last point where cancelling leaves the old pair in place; past it the write finishes.
         cancellationToken.ThrowIfCancellationRequested();
@@ -186,8 +194,9 @@ internal sealed class AtomicWriteSession : IDisposable
         }
 
         AgentOsTelemetry.Failed(_activity, error);
-        // Never close a file another thread is still fsyncing.
+        // Never close a file (or the directory) another thread is still fsyncing.
         _dataSync?.JoinQuietly();
+        _tempNamesSync?.JoinQuietly();
         if (!_targetReplaced)
         {
             DeleteQuietly(_dataTemp, _data);
@@ -201,6 +210,8 @@ internal sealed class AtomicWriteSession : IDisposable
     public void Dispose()
     {
         _activity?.Dispose();
+        _dataSync?.JoinQuietly();
+        _tempNamesSync?.JoinQuietly();
         _data.Dispose();
         _marker.Dispose();
         _directory.Dispose();
