@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using AgentOs.Sdk.Analyzers.Configuration;
+using AgentOs.Sdk.Analyzers.Internal;
 using AgentOs.Sdk.Analyzers.Paths;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -28,6 +29,8 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
 
     internal const string ArtifactPathAttributeName = "AgentOs.Sdk.IO.ArtifactPathAttribute";
 
+    internal const string ArtifactWriterAttributeName = "AgentOs.Sdk.IO.ArtifactWriterAttribute";
+
     internal static readonly DiagnosticDescriptor Rule = new(
         RuleIdentifiers.UseAtomicFileForArtifacts,
         title: "Write artifacts with AtomicFile",
@@ -41,11 +44,12 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
     private static readonly HashSet<string> CandidateMethodNames = new(System.StringComparer.Ordinal)
     {
         "WriteAllText", "WriteAllBytes", "WriteAllLines", "WriteAllTextAsync", "WriteAllBytesAsync", "WriteAllLinesAsync",
-        "Create", "CreateText", "OpenWrite", "Open",
+        "Create", "CreateText", "Open", "Copy", "OpenHandle",
     };
 
-    // FileMode values that create or truncate: CreateNew = 1, Create = 2, OpenOrCreate = 4, Truncate = 5.
-    private static readonly HashSet<int> CreatingModes = new() { 1, 2, 4, 5 };
+    // FileMode values that start the file from nothing: CreateNew = 1, Create = 2, Truncate = 5. OpenOrCreate (4) and
+    // Append (6) keep what is there (a lock file, a log), and OpenWrite opens with OpenOrCreate: not reported.
+    private static readonly HashSet<int> CreatingModes = new() { 1, 2, 5 };
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
@@ -87,8 +91,11 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         private readonly INamedTypeSymbol? _streamWriter;
         private readonly INamedTypeSymbol? _fileMode;
         private readonly INamedTypeSymbol? _fileStreamOptions;
+        private readonly INamedTypeSymbol? _xmlWriter;
         private readonly PathEvaluator _evaluator;
         private readonly ArtifactPathMarks _marks;
+        private readonly ArtifactWriterFinder _writers;
+        private readonly TemporaryWrites _temporary;
         private readonly ArtifactPathOptions _options;
         private readonly System.Lazy<ImmutableHashSet<string>> _streamTypeNames;
 
@@ -100,8 +107,11 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             _streamWriter = compilation.GetTypeByMetadataName("System.IO.StreamWriter");
             _fileMode = compilation.GetTypeByMetadataName("System.IO.FileMode");
             _fileStreamOptions = compilation.GetTypeByMetadataName("System.IO.FileStreamOptions");
+            _xmlWriter = compilation.GetTypeByMetadataName("System.Xml.XmlWriter");
             _evaluator = new PathEvaluator(compilation);
-            _marks = new ArtifactPathMarks(attribute, _evaluator);
+            _marks = new ArtifactPathMarks(compilation, attribute, _evaluator);
+            _writers = new ArtifactWriterFinder(compilation.GetTypeByMetadataName(ArtifactWriterAttributeName));
+            _temporary = new TemporaryWrites(file, _fileInfo);
             _options = options;
             _streamTypeNames = new System.Lazy<ImmutableHashSet<string>>(() => StreamTypeNames(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
@@ -129,8 +139,14 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
 
             // Resolve the method before building operations: Create and Open are common names on other types.
+            if (syntax.ArgumentList.Arguments.Count == 0 && name != "Create" && name != "CreateText")
+            {
+                return;
+            }
+
             if (context.SemanticModel.GetSymbolInfo(syntax, context.CancellationToken).Symbol is not IMethodSymbol target
-                || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, _file) || SymbolEqualityComparer.Default.Equals(target.ContainingType, _fileInfo))
+                || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, _file) || SymbolEqualityComparer.Default.Equals(target.ContainingType, _fileInfo)
+                    || (_xmlWriter is not null && SymbolEqualityComparer.Default.Equals(target.ContainingType, _xmlWriter)))
                 || context.SemanticModel.GetOperation(syntax, context.CancellationToken) is not IInvocationOperation invocation)
             {
                 return;
@@ -145,6 +161,11 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             else if (_fileInfo is not null && SymbolEqualityComparer.Default.Equals(type, _fileInfo) && invocation.Instance is { } instance)
             {
                 AnalyzeFileInfoMethod(context, invocation, instance);
+            }
+            else if (method.Name == "Create" && Argument(invocation.Arguments, "outputFileName", SpecialType.System_String) is { } output)
+            {
+                // XmlWriter.Create(path, ...) creates or truncates the file, then writes as the document is built.
+                Report(context, invocation, output, "XmlWriter.Create", WriteKind.Stream, null);
             }
         }
 
@@ -222,6 +243,20 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         private void AnalyzeFileMethod(SyntaxNodeAnalysisContext context, IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
+
+            // File.Copy(source, destination, overwrite: true) rewrites the destination in place; without overwrite it
+            // fails when the destination exists.
+            if (method.Name == "Copy")
+            {
+                if (Argument(invocation.Arguments, "overwrite", SpecialType.System_Boolean) is { ConstantValue: { HasValue: true, Value: true } }
+                    && Argument(invocation.Arguments, "destFileName", SpecialType.System_String) is { } destination)
+                {
+                    Report(context, invocation, destination, "File.Copy", WriteKind.Stream, null);
+                }
+
+                return;
+            }
+
             var path = Argument(invocation.Arguments, "path", SpecialType.System_String);
             if (path is null)
             {
@@ -233,11 +268,11 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                 case "WriteAllText" or "WriteAllBytes" or "WriteAllLines" or "WriteAllTextAsync" or "WriteAllBytesAsync" or "WriteAllLinesAsync":
                     Report(context, invocation, path, "File." + method.Name, WriteKind.WholeFile, method.Name);
                     break;
-                case "Create" or "CreateText" or "OpenWrite":
+                case "Create" or "CreateText":
                     Report(context, invocation, path, "File." + method.Name, WriteKind.Stream, null);
                     break;
-                case "Open" when OpensForCreate(invocation.Arguments, context.CancellationToken):
-                    Report(context, invocation, path, "File.Open", WriteKind.Stream, null);
+                case "Open" or "OpenHandle" when OpensForCreate(invocation.Arguments, context.CancellationToken):
+                    Report(context, invocation, path, "File." + method.Name, WriteKind.Stream, null);
                     break;
             }
         }
@@ -245,7 +280,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         private void AnalyzeFileInfoMethod(SyntaxNodeAnalysisContext context, IInvocationOperation invocation, IOperation instance)
         {
             var name = invocation.TargetMethod.Name;
-            var writes = name is "Create" or "CreateText" or "OpenWrite" || (name == "Open" && OpensForCreate(invocation.Arguments, context.CancellationToken));
+            var writes = name is "Create" or "CreateText" || (name == "Open" && OpensForCreate(invocation.Arguments, context.CancellationToken));
             if (!writes)
             {
                 return;
@@ -354,26 +389,18 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
 
         private void Report(SyntaxNodeAnalysisContext context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
         {
-            string shownPath;
-            if (_marks.FindMark(path, context.CancellationToken) is not null)
+            var tree = write.Syntax.SyntaxTree;
+            var shownPath = ArtifactReason(context, path, tree);
+            if (shownPath is null)
             {
-                shownPath = $"'{PathEvaluator.Display(path.Syntax)}' (marked [ArtifactPath])";
+                return;
             }
-            else
+
+            // Writes that leave no torn artifact behind: nothing written, or a temporary file the same method moves or
+            // replaces into place, or deletes.
+            if (TemporaryWrites.WritesNothing(write, kind == WriteKind.WholeFile) || _temporary.IsMovedOrDeleted(write, path, context.SemanticModel, context.CancellationToken))
             {
-                var value = _evaluator.Evaluate(path, context.CancellationToken);
-                if (value.IsUnknown)
-                {
-                    return;
-                }
-
-                var glob = _options.GetGlobs(write.Syntax.SyntaxTree).MatchEveryValue(value);
-                if (glob is null)
-                {
-                    return;
-                }
-
-                shownPath = $"'{value.Representative}' (matches '{glob.Text}')";
+                return;
             }
 
             var properties = atomicMethod is null
@@ -381,6 +408,32 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                 : ImmutableDictionary<string, string?>.Empty.Add(AtomicMethodProperty, atomicMethod);
             var replacement = kind == WriteKind.WholeFile ? "AtomicFile." + atomicMethod : "AtomicFile.WriteAsync";
             context.ReportDiagnostic(Diagnostic.Create(Rule, write.Syntax.GetLocation(), properties, api, shownPath, replacement));
+        }
+
+        /// <summary>How the path is shown in the message with the reason it is an artifact; null when it is not one.</summary>
+        private string? ArtifactReason(SyntaxNodeAnalysisContext context, IOperation path, SyntaxTree tree)
+        {
+            var names = _options.GetNames(tree);
+            var mark = _marks.FindMark(path, names, context.CancellationToken);
+            if (mark is { Kind: MarkKind.Attribute })
+            {
+                return $"'{PathEvaluator.Display(path.Syntax)}' (marked [ArtifactPath])";
+            }
+
+            var value = _evaluator.Evaluate(path, context.CancellationToken);
+            if (!value.IsUnknown && _options.GetGlobs(tree).MatchEveryValue(value) is { } glob)
+            {
+                return $"'{value.Representative}' (matches '{glob.Text}')";
+            }
+
+            if (mark is { } named)
+            {
+                return $"'{PathEvaluator.Display(path.Syntax)}' (named like an artifact: '{named.Symbol.Name}')";
+            }
+
+            return _writers.FindWriter(context.ContainingSymbol, _options.GetWriters(tree)) is { } writer
+                ? $"'{PathEvaluator.Display(path.Syntax)}' (written by {writer})"
+                : null;
         }
 
         private static IOperation? Argument(ImmutableArray<IArgumentOperation> arguments, string name, SpecialType type)
