@@ -80,8 +80,8 @@ internal sealed class TemporaryWrites
     }
 
     /// <summary>
-    /// True when the method that writes also passes the same path to <c>File.Move</c>/<c>File.Replace</c> as the source,
-    /// or to <c>File.Delete</c> (also as <c>FileInfo.MoveTo</c>/<c>Replace</c>/<c>Delete</c> on <c>new FileInfo(path)</c>).
+    /// True when the method that writes, after the write, passes the same path to <c>File.Move</c>/<c>File.Replace</c> as
+    /// the source, or to <c>File.Delete</c> (also as <c>FileInfo.MoveTo</c>/<c>Replace</c>/<c>Delete</c> on <c>new FileInfo(path)</c>).
     /// "The same path" is the same local, parameter, field or property, or the same expression text.
     /// </summary>
     public bool IsMovedOrDeleted(IOperation write, IOperation path, SemanticModel model, CancellationToken cancellationToken)
@@ -95,7 +95,9 @@ internal sealed class TemporaryWrites
 
         foreach (var candidate in body.DescendantNodes())
         {
-            if (candidate is not InvocationExpressionSyntax invocation || candidate == write.Syntax)
+            // Only a move, replace or delete written after the write: moving an old file away first and then writing
+            // its name in place is exactly the torn write.
+            if (candidate is not InvocationExpressionSyntax invocation || candidate.SpanStart <= write.Syntax.Span.End)
             {
                 continue;
             }

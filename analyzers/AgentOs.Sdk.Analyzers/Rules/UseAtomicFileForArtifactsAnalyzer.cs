@@ -5,8 +5,6 @@ using AgentOs.Sdk.Analyzers.Configuration;
 using AgentOs.Sdk.Analyzers.Internal;
 using AgentOs.Sdk.Analyzers.Paths;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -17,7 +15,8 @@ namespace AgentOs.Sdk.Analyzers.Rules;
 /// instead of through <c>AtomicFile</c>, so a crash mid-write leaves a torn file and no proof of what was written.
 /// </summary>
 /// <remarks>
-/// Cheap syntax filters (method and type names) run first; only candidates are bound and turned into operations.
+/// Runs on the operations the compiler has already bound (the .NET SDK's default analyzers ask for them in every build),
+/// so a call costs a name and a type comparison; only a write to a file is looked at further.
 /// A path counts as an artifact when <c>[ArtifactPath]</c> marks it, or when its value, worked out as far as possible,
 /// matches a glob of <c>agentos_sdk.artifact_paths</c> whatever its unknown parts hold.
 /// </remarks>
@@ -69,8 +68,8 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
 
             var analysis = new Analysis(start.Compilation, attribute, file, new ArtifactPathOptions(start.Options.AnalyzerConfigOptionsProvider));
-            start.RegisterSyntaxNodeAction(analysis.AnalyzeInvocation, SyntaxKind.InvocationExpression);
-            start.RegisterSyntaxNodeAction(analysis.AnalyzeObjectCreation, SyntaxKind.ObjectCreationExpression, SyntaxKind.ImplicitObjectCreationExpression);
+            start.RegisterOperationAction(analysis.AnalyzeInvocation, OperationKind.Invocation);
+            start.RegisterOperationAction(analysis.AnalyzeObjectCreation, OperationKind.ObjectCreation);
         });
     }
 
@@ -97,7 +96,6 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         private readonly ArtifactWriterFinder _writers;
         private readonly TemporaryWrites _temporary;
         private readonly ArtifactPathOptions _options;
-        private readonly System.Lazy<ImmutableHashSet<string>> _streamTypeNames;
 
         public Analysis(Compilation compilation, INamedTypeSymbol attribute, INamedTypeSymbol file, ArtifactPathOptions options)
         {
@@ -113,41 +111,19 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             _writers = new ArtifactWriterFinder(compilation.GetTypeByMetadataName(ArtifactWriterAttributeName));
             _temporary = new TemporaryWrites(file, _fileInfo);
             _options = options;
-            _streamTypeNames = new System.Lazy<ImmutableHashSet<string>>(() => StreamTypeNames(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        public void AnalyzeInvocation(SyntaxNodeAnalysisContext context)
+        public void AnalyzeInvocation(OperationAnalysisContext context)
         {
-            var syntax = (InvocationExpressionSyntax)context.Node;
-
-            // A call with syntax errors in it is still being typed: the parser's guess is not what the user wrote.
-            if (syntax.ContainsDiagnostics)
-            {
-                return;
-            }
-
-            var name = syntax.Expression switch
-            {
-                IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-                MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-                _ => null,
-            };
-            if (name is null || !CandidateMethodNames.Contains(name))
-            {
-                return;
-            }
-
-            // Resolve the method before building operations: Create and Open are common names on other types.
-            if (syntax.ArgumentList.Arguments.Count == 0 && name != "Create" && name != "CreateText")
-            {
-                return;
-            }
-
-            if (context.SemanticModel.GetSymbolInfo(syntax, context.CancellationToken).Symbol is not IMethodSymbol target
+            // The compiler has bound the call already: a name and a type comparison decide, nothing is bound for us.
+            var invocation = (IInvocationOperation)context.Operation;
+            var target = invocation.TargetMethod;
+            if (!CandidateMethodNames.Contains(target.Name)
                 || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, _file) || SymbolEqualityComparer.Default.Equals(target.ContainingType, _fileInfo)
                     || (_xmlWriter is not null && SymbolEqualityComparer.Default.Equals(target.ContainingType, _xmlWriter)))
-                || context.SemanticModel.GetOperation(syntax, context.CancellationToken) is not IInvocationOperation invocation)
+
+                // A call with syntax errors in it is still being typed: the parser's guess is not what the user wrote.
+                || invocation.Syntax.ContainsDiagnostics)
             {
                 return;
             }
@@ -169,34 +145,10 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        public void AnalyzeObjectCreation(SyntaxNodeAnalysisContext context)
+        public void AnalyzeObjectCreation(OperationAnalysisContext context)
         {
-            if (context.Node.ContainsDiagnostics)
-            {
-                return;
-            }
-
-            if (context.Node is ObjectCreationExpressionSyntax explicitCreation)
-            {
-                var typeName = RightmostName(explicitCreation.Type);
-                if (typeName is null || (typeName != "FileStream" && typeName != "StreamWriter" && !_streamTypeNames.Value.Contains(typeName)))
-                {
-                    return;
-                }
-            }
-            else if (context.Node is ImplicitObjectCreationExpressionSyntax implicitCreation)
-            {
-                // A target-typed new() names no type: ask for the type alone (no operation tree) and stop unless it is
-                // a FileStream or StreamWriter over a path (which takes at least one argument).
-                if (implicitCreation.ArgumentList.Arguments.Count == 0
-                    || context.SemanticModel.GetTypeInfo(implicitCreation, context.CancellationToken).Type is not { } createdType
-                    || !(SymbolEqualityComparer.Default.Equals(createdType, _fileStream) || SymbolEqualityComparer.Default.Equals(createdType, _streamWriter)))
-                {
-                    return;
-                }
-            }
-
-            if (context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is not IObjectCreationOperation { Constructor: { } constructor } creation)
+            var creation = (IObjectCreationOperation)context.Operation;
+            if (creation.Constructor is not { } constructor || creation.Syntax.ContainsDiagnostics)
             {
                 return;
             }
@@ -240,7 +192,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private void AnalyzeFileMethod(SyntaxNodeAnalysisContext context, IInvocationOperation invocation)
+        private void AnalyzeFileMethod(OperationAnalysisContext context, IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
 
@@ -277,7 +229,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private void AnalyzeFileInfoMethod(SyntaxNodeAnalysisContext context, IInvocationOperation invocation, IOperation instance)
+        private void AnalyzeFileInfoMethod(OperationAnalysisContext context, IInvocationOperation invocation, IOperation instance)
         {
             var name = invocation.TargetMethod.Name;
             var writes = name is "Create" or "CreateText" || (name == "Open" && OpensForCreate(invocation.Arguments, context.CancellationToken));
@@ -387,7 +339,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        private void Report(SyntaxNodeAnalysisContext context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
+        private void Report(OperationAnalysisContext context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
         {
             var tree = write.Syntax.SyntaxTree;
             var shownPath = ArtifactReason(context, path, tree);
@@ -398,7 +350,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
 
             // Writes that leave no torn artifact behind: nothing written, or a temporary file the same method moves or
             // replaces into place, or deletes.
-            if (TemporaryWrites.WritesNothing(write, kind == WriteKind.WholeFile) || _temporary.IsMovedOrDeleted(write, path, context.SemanticModel, context.CancellationToken))
+            if (TemporaryWrites.WritesNothing(write, kind == WriteKind.WholeFile) || (write.SemanticModel is { } model && _temporary.IsMovedOrDeleted(write, path, model, context.CancellationToken)))
             {
                 return;
             }
@@ -411,7 +363,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         }
 
         /// <summary>How the path is shown in the message with the reason it is an artifact; null when it is not one.</summary>
-        private string? ArtifactReason(SyntaxNodeAnalysisContext context, IOperation path, SyntaxTree tree)
+        private string? ArtifactReason(OperationAnalysisContext context, IOperation path, SyntaxTree tree)
         {
             var names = _options.GetNames(tree);
             var mark = _marks.FindMark(path, names, context.CancellationToken);
@@ -447,49 +399,6 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
 
             return null;
-        }
-
-        private static string? RightmostName(TypeSyntax type) => type switch
-        {
-            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-            AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
-            _ => null,
-        };
-
-        /// <summary>Alias names (in any file) that stand for FileStream or StreamWriter, so <c>new FS(...)</c> is not missed.</summary>
-        private static ImmutableHashSet<string> StreamTypeNames(Compilation compilation)
-        {
-            var names = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-            foreach (var tree in compilation.SyntaxTrees)
-            {
-                if (tree.GetRoot() is CompilationUnitSyntax unit)
-                {
-                    AddAliases(unit.Usings, unit.Members, names);
-                }
-            }
-
-            return names.ToImmutable();
-        }
-
-        private static void AddAliases(SyntaxList<UsingDirectiveSyntax> usings, SyntaxList<MemberDeclarationSyntax> members, ImmutableHashSet<string>.Builder names)
-        {
-            foreach (var directive in usings)
-            {
-                if (directive.Alias is { } alias && directive.NamespaceOrType is NameSyntax target
-                    && RightmostName(target) is "FileStream" or "StreamWriter")
-                {
-                    names.Add(alias.Name.Identifier.ValueText);
-                }
-            }
-
-            foreach (var member in members)
-            {
-                if (member is BaseNamespaceDeclarationSyntax ns)
-                {
-                    AddAliases(ns.Usings, ns.Members, names);
-                }
-            }
         }
     }
 }

@@ -535,6 +535,14 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                     return back;
                 }
 
+                void MovedAwayFirst(byte[] marker)
+                {
+                    // The old file is moved away before the write: the write itself is still in place.
+                    var ok = Path.Combine(_root, "checkpoints", "state.json.ok");
+                    File.Move(ok, ok + ".old");
+                    {|AOS001:File.WriteAllBytes(ok, marker)|};
+                }
+
                 void MovedElsewhere(string json)
                 {
                     // Moving another file, in another method, proves nothing about this one.
