@@ -15,7 +15,6 @@ internal sealed class AtomicWriteSession : IDisposable
     private readonly string _dataTemp;
     private readonly string _markerTemp;
     private BackgroundFsync? _dataSync;
-    private BackgroundFsync? _tempNamesSync;
     private bool _targetReplaced;
     private bool _committed;
 
@@ -86,13 +85,7 @@ internal sealed class AtomicWriteSession : IDisposable
                         throw;
                     }
 
-                    var session = new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp);
-
-                    // fsync the directory now, while the data is written: the temps' names must be durable before either
-                    // rename, or a power cut that keeps one rename and loses the other (POSIX orders neither) would leave
-                    // a pair that Recover cannot complete (the explorer's posix model finds that state).
-                    session._tempNamesSync = BackgroundFsync.Start(handle);
-                    return session;
+                    return new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp);
                 }
             }
         }
@@ -108,8 +101,13 @@ internal sealed class AtomicWriteSession : IDisposable
         }
     }
 
-    /// <summary>Starts the fsync of the data temp on another thread (the caller may hash meanwhile). Idempotent.</summary>
-    public void BeginDataSync() => _dataSync ??= BackgroundFsync.Start(_data);
+    /// <summary>
+    /// Starts the fsync of the data temp, then of the directory, on another thread (the caller may hash meanwhile).
+    /// The directory's fsync makes the temps' names durable before either rename: otherwise a power cut that keeps one
+    /// rename and loses the other (POSIX orders neither) could leave a pair that Recover cannot complete (the crash-state
+    /// explorer's posix model finds that state). Idempotent.
+    /// </summary>
+    public void BeginDataSync() => _dataSync ??= BackgroundFsync.Start(_data, _directory);
 
     /// <summary>
     /// Makes the write durable and visible: fsync the data and the marker, rename both over the old pair under the
@@ -129,7 +127,6 @@ internal sealed class AtomicWriteSession : IDisposable
         // fsync the marker before its rename, for the same reason (and in parallel with the data's fsync).
         _marker.Flush(flushToDisk: true);
         _dataSync!.Join();
-        _tempNamesSync!.Join();
 
         // The last point where cancelling leaves the old pair in place; past it the write finishes.
         cancellationToken.ThrowIfCancellationRequested();
@@ -185,7 +182,6 @@ internal sealed class AtomicWriteSession : IDisposable
 
         // Never close a file (or the directory) another thread is still fsyncing.
         _dataSync?.JoinQuietly();
-        _tempNamesSync?.JoinQuietly();
         if (!_targetReplaced)
         {
             DeleteQuietly(_dataTemp, _data);
@@ -199,7 +195,6 @@ internal sealed class AtomicWriteSession : IDisposable
     public void Dispose()
     {
         _dataSync?.JoinQuietly();
-        _tempNamesSync?.JoinQuietly();
         _data.Dispose();
         _marker.Dispose();
         _directory.Dispose();
