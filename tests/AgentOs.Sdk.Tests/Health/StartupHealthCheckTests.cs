@@ -58,7 +58,7 @@ public sealed class StartupHealthCheckTests : IDisposable
     public void A_change_committed_only_to_the_wal_of_a_killed_writer_is_seen_and_nothing_is_touched()
     {
         var path = TestDatabases.HealthyStore(_temp.Combine("crashed.db"));
-        using (var writer = ChildProcess.Start(BuiltProgram.TestHost, ["commit-and-hang", path, "PRAGMA foreign_keys = OFF; DROP TABLE idempotency_keys;"]))
+        using (var writer = ChildProcess.StartAssembly(BuiltProgram.TestHost, ["commit-and-hang", path, "PRAGMA foreign_keys = OFF; DROP TABLE idempotency_keys;"]))
         {
             Assert.Equal("ready", writer.ReadLine());
             writer.Kill();
