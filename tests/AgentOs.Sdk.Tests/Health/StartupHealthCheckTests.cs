@@ -40,7 +40,7 @@ public sealed class StartupHealthCheckTests : IDisposable
     {
         var path = TestDatabases.HealthyStore(_temp.Combine("live.db"));
         using var store = AgentOsStore.Open(path);
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
         TestDatabases.ExecuteOn(connection, "INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES ('t1', 0, 0)");
         Assert.True(File.Exists(path + "-wal"));
 
