@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using AgentOs.Sdk.Diagnostics;
+
 namespace AgentOs.Sdk.IO.Internal;
 
 /// <summary>
@@ -14,13 +17,18 @@ internal sealed class AtomicWriteSession : IDisposable
     private readonly FileStream _marker;
     private readonly string _dataTemp;
     private readonly string _markerTemp;
+    // AtomicFile is static, so its telemetry is AgentOsTelemetry.Default; timing starts before the temp files are created.
+    private readonly long _started;
+    private readonly Activity? _activity;
     private BackgroundFsync? _dataSync;
     private bool _targetReplaced;
     private bool _committed;
 
     private AtomicWriteSession(
-        string targetPath, AtomicWriteOptions options, DirectoryHandle directory, FileStream data, FileStream marker, string dataTemp, string markerTemp)
+        string targetPath, AtomicWriteOptions options, DirectoryHandle directory, FileStream data, FileStream marker, string dataTemp, string markerTemp, long started, Activity? activity)
     {
+        _started = started;
+        _activity = activity;
         TargetPath = targetPath;
         MarkerPath = targetPath + AtomicFile.OkMarkerSuffix;
         _options = options;
@@ -48,6 +56,7 @@ internal sealed class AtomicWriteSession : IDisposable
     {
         options ??= AtomicWriteOptions.Default;
         cancellationToken.ThrowIfCancellationRequested();
+        long started = Stopwatch.GetTimestamp();
         string directory = Path.GetDirectoryName(fullPath)!;
         Internal.TargetPath.EnsureDirectory(directory, options.CreateDirectories, fullPath);
 
@@ -85,7 +94,7 @@ internal sealed class AtomicWriteSession : IDisposable
                         throw;
                     }
 
-                    return new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp);
+                    return new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp, started, AgentOsTelemetry.StartAtomicWrite(fullPath));
                 }
             }
         }
@@ -165,6 +174,7 @@ internal sealed class AtomicWriteSession : IDisposable
                 e) { HResult = e.HResult };
         }
 
+        AgentOsTelemetry.Default.OnAtomicWrite(_activity, _started, size);
         return new AtomicWriteResult(TargetPath, sha256, size, timestamp, MarkerPath);
     }
 
@@ -180,6 +190,7 @@ internal sealed class AtomicWriteSession : IDisposable
             return null;
         }
 
+        AgentOsTelemetry.Failed(_activity, error);
         // Never close a file (or the directory) another thread is still fsyncing.
         _dataSync?.JoinQuietly();
         if (!_targetReplaced)
@@ -194,6 +205,7 @@ internal sealed class AtomicWriteSession : IDisposable
 
     public void Dispose()
     {
+        _activity?.Dispose();
         _dataSync?.JoinQuietly();
         _data.Dispose();
         _marker.Dispose();
