@@ -10,7 +10,7 @@ namespace AgentOs.Sdk.Benchmarks;
 /// costs (<see cref="Floor"/>, the baseline): the data written and fsynced in parallel with a small marker written and
 /// fsynced, two renames, one directory fsync, with no hashing, locking or JSON. <see cref="FloorWithTempNamesSynced"/>
 /// adds the one step the crash-state explorer showed a pessimistic POSIX file system needs (the directory fsynced after
-/// the temps are created, in parallel with the data), so the distance between the two floors is the price of that step.
+/// the data, before the renames, so the temps' names are durable), so the distance between the two floors is its price.
 /// <see cref="FileStreamFlushToDisk"/> is a plain overwrite + fsync for reference (not atomic, not a floor),
 /// <see cref="AtomicWriteWithoutHashing"/> the SDK's write with a made-up hash (internal API), and <see cref="Sha256Only"/>
 /// the hash alone.
@@ -59,7 +59,7 @@ public class AtomicWriteBenchmarks
     [Benchmark(Baseline = true)]
     public void Floor() => Replace(syncTempNames: false);
 
-    /// <summary>The floor plus a directory fsync after the temps are created, in parallel with the data (the SDK's order).</summary>
+    /// <summary>The floor plus a directory fsync after the data's fsync, before the renames (the SDK's order).</summary>
     [Benchmark]
     public void FloorWithTempNamesSynced() => Replace(syncTempNames: true);
 
@@ -95,13 +95,18 @@ public class AtomicWriteBenchmarks
         using DirectoryHandle directory = DirectoryHandle.Open(_directory);
         using var data = new FileStream(dataTemp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
         using var marker = new FileStream(markerTemp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
-        Task? namesSynced = syncTempNames ? Task.Run(directory.Flush) : null;
         data.Write(_content);
-        Task dataSynced = Task.Run(() => data.Flush(flushToDisk: true));
+        Task dataSynced = Task.Run(() =>
+        {
+            data.Flush(flushToDisk: true);
+            if (syncTempNames)
+            {
+                directory.Flush();
+            }
+        });
         marker.Write(_marker);
         marker.Flush(flushToDisk: true);
         dataSynced.Wait();
-        namesSynced?.Wait();
         File.Move(dataTemp, _floorPath, overwrite: true);
         File.Move(markerTemp, _floorPath + ".ok", overwrite: true);
         directory.Flush();

@@ -60,7 +60,7 @@ internal static class CrashScenarios
             Setup = dir => AtomicFile.WriteAllBytes(Path.Combine(dir, Target), OldBytes),
             Run = dir => WriteInPlace(Path.Combine(dir, Target), NewBytes),
         },
-        new("no-directory-fsync", "broken on purpose: AtomicFile's steps without the final directory fsync", Target, OldBytes, NewBytes, ExpectViolations: true)
+        new("no-directory-fsync", "broken on purpose: temps written and fsynced, renamed over the pair, the directory never fsynced", Target, OldBytes, NewBytes, ExpectViolations: true)
         {
             Setup = dir => AtomicFile.WriteAllBytes(Path.Combine(dir, Target), OldBytes),
             Run = dir => WriteWithoutDirectorySync(Path.Combine(dir, Target), NewBytes),

@@ -21,7 +21,6 @@ internal sealed class AtomicWriteSession : IDisposable
     private readonly long _started;
     private readonly Activity? _activity;
     private BackgroundFsync? _dataSync;
-    private BackgroundFsync? _tempNamesSync;
     private bool _targetReplaced;
     private bool _committed;
 
@@ -95,13 +94,7 @@ internal sealed class AtomicWriteSession : IDisposable
                         throw;
                     }
 
-                    var session = new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp, started, AgentOsTelemetry.StartAtomicWrite(fullPath));
-
-                    // fsync the directory now, while the data is written: the temps' names must be durable before either
-                    // rename, or a power cut that keeps one rename and loses the other (POSIX orders neither) would leave
-                    // a pair that Recover cannot complete (the explorer's posix model finds that state).
-                    session._tempNamesSync = BackgroundFsync.Start(handle);
-                    return session;
+                    return new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp, started, AgentOsTelemetry.StartAtomicWrite(fullPath));
                 }
             }
         }
@@ -117,8 +110,13 @@ internal sealed class AtomicWriteSession : IDisposable
         }
     }
 
-    /// <summary>Starts the fsync of the data temp on another thread (the caller may hash meanwhile). Idempotent.</summary>
-    public void BeginDataSync() => _dataSync ??= BackgroundFsync.Start(_data);
+    /// <summary>
+    /// Starts the fsync of the data temp, then of the directory, on another thread (the caller may hash meanwhile).
+    /// The directory's fsync makes the temps' names durable before either rename: otherwise a power cut that keeps one
+    /// rename and loses the other (POSIX orders neither) could leave a pair that Recover cannot complete (the crash-state
+    /// explorer's posix model finds that state). Idempotent.
+    /// </summary>
+    public void BeginDataSync() => _dataSync ??= BackgroundFsync.Start(_data, _directory);
 
     /// <summary>
     /// Makes the write durable and visible: fsync the data and the marker, rename both over the old pair under the
@@ -138,7 +136,6 @@ internal sealed class AtomicWriteSession : IDisposable
         // fsync the marker before its rename, for the same reason (and in parallel with the data's fsync).
         _marker.Flush(flushToDisk: true);
         _dataSync!.Join();
-        _tempNamesSync!.Join();
 
         // The last point where cancelling leaves the old pair in place; past it the write finishes.
         cancellationToken.ThrowIfCancellationRequested();
@@ -196,7 +193,6 @@ internal sealed class AtomicWriteSession : IDisposable
         AgentOsTelemetry.Failed(_activity, error);
         // Never close a file (or the directory) another thread is still fsyncing.
         _dataSync?.JoinQuietly();
-        _tempNamesSync?.JoinQuietly();
         if (!_targetReplaced)
         {
             DeleteQuietly(_dataTemp, _data);
@@ -211,7 +207,6 @@ internal sealed class AtomicWriteSession : IDisposable
     {
         _activity?.Dispose();
         _dataSync?.JoinQuietly();
-        _tempNamesSync?.JoinQuietly();
         _data.Dispose();
         _marker.Dispose();
         _directory.Dispose();
