@@ -9,20 +9,53 @@ namespace AgentOs.Samples.Tests.Packaging;
 public sealed class PackageContentsTests(PackedSolution packed)
 {
     [Fact]
-    public void The_solution_packs_exactly_the_four_packages_and_their_symbols()
+    public void The_solution_packs_exactly_its_packages_and_their_symbols()
     {
         var files = Directory.GetFiles(packed.Feed).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
-        string[] expected =
-        [
-            $"AgentOs.Cli.{packed.Version}.nupkg",
-            $"AgentOs.Cli.{packed.Version}.snupkg",
-            $"AgentOs.Sdk.HealthChecks.{packed.Version}.nupkg",
-            $"AgentOs.Sdk.HealthChecks.{packed.Version}.snupkg",
-            $"AgentOs.Sdk.{packed.Version}.nupkg",
-            $"AgentOs.Sdk.{packed.Version}.snupkg",
-            $"AgentOs.Templates.{packed.Version}.nupkg",
-        ];
+        var expected = new[] { "AgentOs.Cli", "AgentOs.Sdk" }
+            .Concat(OptInPackages)
+            .SelectMany(id => new[] { $"{id}.{packed.Version}.nupkg", $"{id}.{packed.Version}.snupkg" })
+            .Append($"AgentOs.Templates.{packed.Version}.nupkg");
         Assert.Equal(expected.Order(StringComparer.Ordinal), files);
+    }
+
+    /// <summary>The packages a team adds next to AgentOs.Sdk for its host, its AI stack or its database.</summary>
+    public static readonly string[] OptInPackages =
+    [
+        "AgentOs.Sdk.AgentFramework",
+        "AgentOs.Sdk.Extensions.AI",
+        "AgentOs.Sdk.HealthChecks",
+        "AgentOs.Sdk.Hosting",
+        "AgentOs.Sdk.PostgreSql",
+    ];
+
+    public static TheoryData<string> OptInPackageIds => [.. OptInPackages];
+
+    [Theory]
+    [MemberData(nameof(OptInPackageIds))]
+    public void Each_opt_in_package_has_its_library_and_docs_and_depends_on_the_sdk_at_the_same_version(string id)
+    {
+        var entries = Entries(id);
+        Assert.Contains($"lib/net10.0/{id}.dll", entries);
+        Assert.Contains($"lib/net10.0/{id}.xml", entries);
+        Assert.Contains($"lib/net10.0/{id}.pdb", Entries(id, "snupkg"));
+        var metadata = Metadata(id);
+        AssertPublishable(metadata, id);
+        var sdk = metadata.Descendants(metadata.Name.Namespace + "dependency").Single(d => (string)d.Attribute("id")! == "AgentOs.Sdk");
+        Assert.Equal(packed.Version, (string)sdk.Attribute("version")!);
+    }
+
+    [Fact]
+    public void The_sdk_itself_depends_on_no_opt_in_stack()
+    {
+        var metadata = Metadata("AgentOs.Sdk");
+        var dependencies = metadata.Descendants(metadata.Name.Namespace + "dependency").Select(d => (string)d.Attribute("id")!).ToList();
+        // The database driver, the host, the AI stack and OpenTelemetry stay in their own packages (or the samples).
+        Assert.DoesNotContain(dependencies, d => d.StartsWith("Npgsql", StringComparison.Ordinal));
+        Assert.DoesNotContain(dependencies, d => d.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal));
+        Assert.DoesNotContain(dependencies, d => d.StartsWith("Microsoft.Extensions.AI", StringComparison.Ordinal));
+        Assert.DoesNotContain(dependencies, d => d.StartsWith("Microsoft.Agents", StringComparison.Ordinal));
+        Assert.DoesNotContain(dependencies, d => d.StartsWith("OpenTelemetry", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -99,7 +132,7 @@ public sealed class PackageContentsTests(PackedSolution packed)
     [Fact]
     public void No_package_carries_test_or_sample_code()
     {
-        foreach (var id in new[] { "AgentOs.Sdk", "AgentOs.Sdk.HealthChecks", "AgentOs.Cli", "AgentOs.Templates" })
+        foreach (var id in new[] { "AgentOs.Sdk", "AgentOs.Cli", "AgentOs.Templates" }.Concat(OptInPackages))
         {
             var entries = Entries(id);
             Assert.DoesNotContain(entries, e => e.EndsWith(".Tests.dll", StringComparison.OrdinalIgnoreCase));
