@@ -6,12 +6,14 @@ using BenchmarkDotNet.Attributes;
 namespace AgentOs.Sdk.Benchmarks;
 
 /// <summary>
-/// <see cref="AtomicFile.WriteAllBytes(string, byte[])"/> against the plain durable write it replaces: a
-/// <see cref="FileStream"/> over the same file, <c>Write</c>, <c>Flush(true)</c> (fsync). The atomic write adds a temp
-/// file, a marker file and its fsync, two renames and a directory fsync; the SHA-256 is computed while the data's
-/// fsync runs. <see cref="Sha256Only"/> is the hash alone, and <see cref="AtomicWriteWithoutHashing"/> the same atomic
-/// write with a made-up hash (internal API, for this measurement only): the gap between the two atomic rows is what
-/// hashing really costs inside a write.
+/// <see cref="AtomicFile.WriteAllBytes(string, byte[])"/> against the floor of what a durable replacement with a marker
+/// costs (<see cref="Floor"/>, the baseline): the data written and fsynced in parallel with a small marker written and
+/// fsynced, two renames, one directory fsync, with no hashing, locking or JSON. <see cref="FloorWithTempNamesSynced"/>
+/// adds the one step the crash-state explorer showed a pessimistic POSIX file system needs (the directory fsynced after
+/// the temps are created, in parallel with the data), so the distance between the two floors is the price of that step.
+/// <see cref="FileStreamFlushToDisk"/> is a plain overwrite + fsync for reference (not atomic, not a floor),
+/// <see cref="AtomicWriteWithoutHashing"/> the SDK's write with a made-up hash (internal API), and <see cref="Sha256Only"/>
+/// the hash alone.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -20,7 +22,9 @@ public class AtomicWriteBenchmarks
     private string _directory = "";
     private string _baselinePath = "";
     private string _atomicPath = "";
+    private string _floorPath = "";
     private byte[] _content = [];
+    private byte[] _marker = [];
 
     /// <summary>Bytes written per operation: 4 KiB, 1 MiB, 64 MiB.</summary>
     [Params(4 * 1024, 1024 * 1024, 64 * 1024 * 1024)]
@@ -32,18 +36,35 @@ public class AtomicWriteBenchmarks
         _directory = BenchmarkDirectory.Create("atomic-write");
         _baselinePath = Path.Combine(_directory, "baseline.bin");
         _atomicPath = Path.Combine(_directory, "atomic.bin");
+        _floorPath = Path.Combine(_directory, "floor.bin");
         _content = RandomNumberGenerator.GetBytes(Size);
+
+        // A marker of the real size: {"sha256":64 hex,"size":N,"timestamp":...,"path":...}.
+        _marker = System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"sha256\":\"{FakeHash}\",\"size\":{Size},\"timestamp\":\"2026-01-01T00:00:00.0000000Z\",\"path\":\"{_floorPath}\"}}\n");
 
         // Both files exist before the first measured write, so both measure a replacement.
         File.WriteAllBytes(_baselinePath, _content);
         AtomicFile.WriteAllBytes(_atomicPath, _content);
+        Floor();
     }
 
     [GlobalCleanup]
     public void Cleanup() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>What a careful non-atomic writer does: overwrite in place, then fsync.</summary>
+    /// <summary>
+    /// The floor: every step a durable replacement of a file and its marker must take, and nothing else. The data's
+    /// fsync runs on another thread while the marker is written and fsynced, as the SDK does.
+    /// </summary>
     [Benchmark(Baseline = true)]
+    public void Floor() => Replace(syncTempNames: false);
+
+    /// <summary>The floor plus a directory fsync after the temps are created, in parallel with the data (the SDK's order).</summary>
+    [Benchmark]
+    public void FloorWithTempNamesSynced() => Replace(syncTempNames: true);
+
+    /// <summary>What a careful non-atomic writer does: overwrite in place, then fsync. For reference: it is not atomic.</summary>
+    [Benchmark]
     public void FileStreamFlushToDisk()
     {
         using var stream = new FileStream(_baselinePath, FileMode.Create, FileAccess.Write, FileShare.Read);
@@ -66,6 +87,25 @@ public class AtomicWriteBenchmarks
 
     [Benchmark]
     public byte[] Sha256Only() => SHA256.HashData(_content);
+
+    private void Replace(bool syncTempNames)
+    {
+        string dataTemp = _floorPath + ".tmp";
+        string markerTemp = _floorPath + ".ok.tmp";
+        using DirectoryHandle directory = DirectoryHandle.Open(_directory);
+        using var data = new FileStream(dataTemp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+        using var marker = new FileStream(markerTemp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+        Task? namesSynced = syncTempNames ? Task.Run(directory.Flush) : null;
+        data.Write(_content);
+        Task dataSynced = Task.Run(() => data.Flush(flushToDisk: true));
+        marker.Write(_marker);
+        marker.Flush(flushToDisk: true);
+        dataSynced.Wait();
+        namesSynced?.Wait();
+        File.Move(dataTemp, _floorPath, overwrite: true);
+        File.Move(markerTemp, _floorPath + ".ok", overwrite: true);
+        directory.Flush();
+    }
 
     private const string FakeHash = "0000000000000000000000000000000000000000000000000000000000000000";
 }

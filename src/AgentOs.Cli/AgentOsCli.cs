@@ -14,6 +14,8 @@ internal static class AgentOsCli
             HealthCommand.Create(console),
             ChaosCommand.Create(console),
             VerifyCommand.Create(console),
+            DurabilityCheckCommand.Create(console),
+            DurabilityChildCommand.Create(),
         };
 
         var parsed = root.Parse(args);

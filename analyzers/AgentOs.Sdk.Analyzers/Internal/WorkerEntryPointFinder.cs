@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
+using AgentOs.Sdk.Analyzers.Paths;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -20,18 +23,47 @@ internal sealed class WorkerEntryPointFinder
 {
     public const string AttributeMetadataName = "AgentOs.Sdk.Workers.WorkerEntryPointAttribute";
 
-    private readonly INamedTypeSymbol _attribute;
-    private readonly System.Lazy<ImmutableHashSet<string>> _methodNames;
+    // One finder per compilation, shared by AOS002 and AOS003 so the name scan and the per-method answers are paid
+    // once. Keyed weakly: an IDE drops a compilation (and its finder) as soon as the user types.
+    private static readonly ConditionalWeakTable<Compilation, WorkerEntryPointFinder> Shared = new();
 
-    private WorkerEntryPointFinder(Compilation compilation, INamedTypeSymbol attribute)
+    private readonly INamedTypeSymbol _attribute;
+    private readonly ImmutableHashSet<string> _methodNames;
+    private readonly ImmutableHashSet<string> _constructorTypeNames;
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _hasEntryParameter = new(SymbolEqualityComparer.Default);
+
+    private WorkerEntryPointFinder(INamedTypeSymbol attribute, ImmutableHashSet<string> methodNames, ImmutableHashSet<string> constructorTypeNames)
     {
         _attribute = attribute;
-        _methodNames = new System.Lazy<ImmutableHashSet<string>>(() => CollectMethodNames(compilation, attribute), LazyThreadSafetyMode.ExecutionAndPublication);
+        _methodNames = methodNames;
+        _constructorTypeNames = constructorTypeNames;
     }
 
-    /// <summary>Null when the compilation does not reference AgentOs.Sdk: the rule then registers nothing.</summary>
+    /// <summary>True when some method or constructor visible to the compilation has a <c>[WorkerEntryPoint]</c> parameter.</summary>
+    public bool HasEntryPoints => !_methodNames.IsEmpty || !_constructorTypeNames.IsEmpty;
+
+    /// <summary>
+    /// The compilation's finder, or null when the compilation does not reference AgentOs.Sdk or no method visible to it
+    /// takes a <c>[WorkerEntryPoint]</c> delegate: the rules then register nothing.
+    /// </summary>
     public static WorkerEntryPointFinder? TryCreate(Compilation compilation)
-        => compilation.GetTypeByMetadataName(AttributeMetadataName) is { } attribute ? new WorkerEntryPointFinder(compilation, attribute) : null;
+    {
+        if (compilation.GetTypeByMetadataName(AttributeMetadataName) is null)
+        {
+            return null;
+        }
+
+        var finder = Shared.GetValue(compilation, static c => Create(c, c.GetTypeByMetadataName(AttributeMetadataName)!));
+        return finder.HasEntryPoints ? finder : null;
+    }
+
+    private static WorkerEntryPointFinder Create(Compilation compilation, INamedTypeSymbol attribute)
+    {
+        var methods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        var constructors = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        CollectNames(compilation, attribute, methods, constructors);
+        return new WorkerEntryPointFinder(attribute, methods.ToImmutable(), constructors.ToImmutable());
+    }
 
     public static readonly ImmutableArray<SyntaxKind> CandidateKinds = ImmutableArray.Create(
         SyntaxKind.InvocationExpression, SyntaxKind.ObjectCreationExpression, SyntaxKind.ImplicitObjectCreationExpression);
@@ -40,30 +72,38 @@ internal sealed class WorkerEntryPointFinder
     public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(SyntaxNodeAnalysisContext context)
     {
         var node = context.Node;
-        var name = node switch
+
+        // A call with syntax errors in it (an unfinished lambda included) is still being typed: report nothing yet.
+        if (node.ContainsDiagnostics)
+        {
+            yield break;
+        }
+
+        var candidate = node switch
         {
             InvocationExpressionSyntax invocation => invocation.Expression switch
             {
-                IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-                GenericNameSyntax generic => generic.Identifier.ValueText,
-                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-                MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-                _ => null,
+                IdentifierNameSyntax identifier => _methodNames.Contains(identifier.Identifier.ValueText),
+                GenericNameSyntax generic => _methodNames.Contains(generic.Identifier.ValueText),
+                MemberAccessExpressionSyntax access => _methodNames.Contains(access.Name.Identifier.ValueText),
+                MemberBindingExpressionSyntax binding => _methodNames.Contains(binding.Name.Identifier.ValueText),
+                _ => false,
             },
-            ObjectCreationExpressionSyntax creation => RightmostName(creation.Type),
-            ImplicitObjectCreationExpressionSyntax implicitCreation => implicitCreation.ArgumentList.Arguments.Count > 0 ? string.Empty : null,
-            _ => null,
-        };
+            ObjectCreationExpressionSyntax creation => RightmostName(creation.Type) is { } typeName && _constructorTypeNames.Contains(typeName),
 
-        // A target-typed new() names no type: it is bound whenever it has arguments.
-        if (name is null || (name.Length > 0 && !_methodNames.Value.Contains(name)))
+            // A target-typed new() names no type: it is bound only when some constructor takes an entry point at all
+            // (WorkerPool has none), and then only when it has arguments.
+            ImplicitObjectCreationExpressionSyntax implicitCreation => !_constructorTypeNames.IsEmpty && implicitCreation.ArgumentList.Arguments.Count > 0,
+            _ => false,
+        };
+        if (!candidate)
         {
             yield break;
         }
 
         // Resolve the method before building operations: RunAsync and Start are common names on other types.
         if (context.SemanticModel.GetSymbolInfo(node, context.CancellationToken).Symbol is not IMethodSymbol resolved
-            || !resolved.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate && p.HasAttributeIncludingOverridden(_attribute)))
+            || !HasEntryParameter(resolved))
         {
             yield break;
         }
@@ -82,20 +122,30 @@ internal sealed class WorkerEntryPointFinder
 
         foreach (var argument in arguments)
         {
-            if (argument.Parameter is { } parameter && parameter.Type.TypeKind == TypeKind.Delegate
-                && argument.ArgumentKind == ArgumentKind.Explicit && parameter.HasAttributeIncludingOverridden(_attribute))
+            if (argument.Parameter is { } parameter && IsEntryParameter(parameter) && argument.ArgumentKind == ArgumentKind.Explicit)
             {
                 yield return (argument, called);
             }
         }
     }
 
+    /// <summary>True when the parameter takes a delegate and carries <c>[WorkerEntryPoint]</c> (here or where it is overridden).</summary>
+    public bool IsEntryParameter(IParameterSymbol parameter)
+        => parameter.Type.TypeKind == TypeKind.Delegate && parameter.HasAttributeIncludingOverridden(_attribute);
+
+    private bool HasEntryParameter(IMethodSymbol method)
+        => _hasEntryParameter.GetOrAdd(method.OriginalDefinition, m => m.Parameters.Any(IsEntryParameter));
+
     /// <summary>How a call is named in messages: <c>WorkerPool.RunAsync</c> or <c>new Runner</c>.</summary>
     public static string DisplayCalled(IMethodSymbol called)
         => called.MethodKind == MethodKind.Constructor ? "new " + called.ContainingType.Name : called.ContainingType.Name + "." + called.Name;
 
-    /// <summary>The lambda, anonymous method or method group behind an argument value; null for anything else.</summary>
-    public static IOperation? UnwrapDelegate(IOperation value)
+    /// <summary>
+    /// The lambda, anonymous method or method group behind an argument value, also through a local assigned once
+    /// (<c>var entry = (ctx, ct) =&gt; ...; RunAsync(2, entry)</c>); null for anything else: a field, a property, a
+    /// parameter, a method's return value or a local written more than once may hold any delegate.
+    /// </summary>
+    public static IOperation? UnwrapDelegate(IOperation value, CancellationToken cancellationToken)
     {
         for (var depth = 0; depth < 8; depth++)
         {
@@ -103,6 +153,11 @@ internal sealed class WorkerEntryPointFinder
             {
                 case IConversionOperation conversion:
                     value = conversion.Operand;
+                    continue;
+                case ILocalReferenceOperation local when PathEvaluator.SingleAssignmentInitializer(local.Local) is { } initializer
+                    && local.SemanticModel is { } model && initializer.SyntaxTree == model.SyntaxTree
+                    && model.GetOperation(initializer, cancellationToken) is { } initialValue:
+                    value = initialValue;
                     continue;
                 case IDelegateCreationOperation creation:
                     value = creation.Target;
@@ -210,14 +265,12 @@ internal sealed class WorkerEntryPointFinder
         _ => null,
     };
 
-    private static ImmutableHashSet<string> CollectMethodNames(Compilation compilation, INamedTypeSymbol attribute)
+    private static void CollectNames(Compilation compilation, INamedTypeSymbol attribute, ImmutableHashSet<string>.Builder methods, ImmutableHashSet<string>.Builder constructors)
     {
-        var names = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-
         // Methods and constructors declared here: a syntax scan of member declarations (bodies are skipped).
         foreach (var tree in compilation.SyntaxTrees)
         {
-            AddSourceNames(tree.GetRoot(), names);
+            AddSourceNames(tree.GetRoot(), methods, constructors);
         }
 
         // AgentOs.Sdk itself, and any referenced assembly built on it.
@@ -227,35 +280,33 @@ internal sealed class WorkerEntryPointFinder
             if (SymbolEqualityComparer.Default.Equals(assembly, sdk)
                 || assembly.Modules.Any(module => module.ReferencedAssemblies.Any(identity => identity.Name == sdk.Name)))
             {
-                AddMetadataNames(assembly.GlobalNamespace, attribute, names);
+                AddMetadataNames(assembly.GlobalNamespace, attribute, methods, constructors);
             }
         }
-
-        return names.ToImmutable();
     }
 
-    private static void AddSourceNames(SyntaxNode node, ImmutableHashSet<string>.Builder names)
+    private static void AddSourceNames(SyntaxNode node, ImmutableHashSet<string>.Builder methods, ImmutableHashSet<string>.Builder constructors)
     {
         foreach (var child in node.ChildNodes())
         {
             switch (child)
             {
                 case BaseNamespaceDeclarationSyntax:
-                    AddSourceNames(child, names);
+                    AddSourceNames(child, methods, constructors);
                     break;
                 case TypeDeclarationSyntax type:
                     if (type.ParameterList is { } primary && HasEntryAttribute(primary))
                     {
-                        names.Add(type.Identifier.ValueText);
+                        constructors.Add(type.Identifier.ValueText);
                     }
 
-                    AddSourceNames(child, names);
+                    AddSourceNames(child, methods, constructors);
                     break;
                 case MethodDeclarationSyntax method when HasEntryAttribute(method.ParameterList):
-                    names.Add(method.Identifier.ValueText);
+                    methods.Add(method.Identifier.ValueText);
                     break;
                 case ConstructorDeclarationSyntax constructor when HasEntryAttribute(constructor.ParameterList):
-                    names.Add(constructor.Identifier.ValueText);
+                    constructors.Add(constructor.Identifier.ValueText);
                     break;
             }
         }
@@ -287,22 +338,22 @@ internal sealed class WorkerEntryPointFinder
         return false;
     }
 
-    private static void AddMetadataNames(INamespaceSymbol ns, INamedTypeSymbol attribute, ImmutableHashSet<string>.Builder names)
+    private static void AddMetadataNames(INamespaceSymbol ns, INamedTypeSymbol attribute, ImmutableHashSet<string>.Builder methods, ImmutableHashSet<string>.Builder constructors)
     {
         foreach (var member in ns.GetMembers())
         {
             if (member is INamespaceSymbol child)
             {
-                AddMetadataNames(child, attribute, names);
+                AddMetadataNames(child, attribute, methods, constructors);
             }
             else if (member is INamedTypeSymbol type)
             {
-                AddTypeNames(type, attribute, names);
+                AddTypeNames(type, attribute, methods, constructors);
             }
         }
     }
 
-    private static void AddTypeNames(INamedTypeSymbol type, INamedTypeSymbol attribute, ImmutableHashSet<string>.Builder names)
+    private static void AddTypeNames(INamedTypeSymbol type, INamedTypeSymbol attribute, ImmutableHashSet<string>.Builder methods, ImmutableHashSet<string>.Builder constructors)
     {
         if (type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal or Accessibility.Protected))
         {
@@ -313,11 +364,11 @@ internal sealed class WorkerEntryPointFinder
         {
             if (member is IMethodSymbol method && method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate && p.HasAttribute(attribute)))
             {
-                names.Add(method.MethodKind == MethodKind.Constructor ? type.Name : method.Name);
+                (method.MethodKind == MethodKind.Constructor ? constructors : methods).Add(method.MethodKind == MethodKind.Constructor ? type.Name : method.Name);
             }
             else if (member is INamedTypeSymbol nested)
             {
-                AddTypeNames(nested, attribute, names);
+                AddTypeNames(nested, attribute, methods, constructors);
             }
         }
     }

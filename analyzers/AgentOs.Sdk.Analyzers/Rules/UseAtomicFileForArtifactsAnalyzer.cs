@@ -109,6 +109,13 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         public void AnalyzeInvocation(SyntaxNodeAnalysisContext context)
         {
             var syntax = (InvocationExpressionSyntax)context.Node;
+
+            // A call with syntax errors in it is still being typed: the parser's guess is not what the user wrote.
+            if (syntax.ContainsDiagnostics)
+            {
+                return;
+            }
+
             var name = syntax.Expression switch
             {
                 IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
@@ -143,6 +150,11 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
 
         public void AnalyzeObjectCreation(SyntaxNodeAnalysisContext context)
         {
+            if (context.Node.ContainsDiagnostics)
+            {
+                return;
+            }
+
             if (context.Node is ObjectCreationExpressionSyntax explicitCreation)
             {
                 var typeName = RightmostName(explicitCreation.Type);
@@ -151,9 +163,16 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                     return;
                 }
             }
-            else if (context.Node is ImplicitObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: 0 })
+            else if (context.Node is ImplicitObjectCreationExpressionSyntax implicitCreation)
             {
-                return;
+                // A target-typed new() names no type: ask for the type alone (no operation tree) and stop unless it is
+                // a FileStream or StreamWriter over a path (which takes at least one argument).
+                if (implicitCreation.ArgumentList.Arguments.Count == 0
+                    || context.SemanticModel.GetTypeInfo(implicitCreation, context.CancellationToken).Type is not { } createdType
+                    || !(SymbolEqualityComparer.Default.Equals(createdType, _fileStream) || SymbolEqualityComparer.Default.Equals(createdType, _streamWriter)))
+                {
+                    return;
+                }
             }
 
             if (context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is not IObjectCreationOperation { Constructor: { } constructor } creation)

@@ -49,7 +49,7 @@ public sealed class WorkerEntryPointCanBeStaticAnalyzer : DiagnosticAnalyzer
     {
         foreach (var (argument, called) in finder.FindEntryArguments(context))
         {
-            if (WorkerEntryPointFinder.UnwrapDelegate(argument.Value) is IAnonymousFunctionOperation { Symbol.IsStatic: false } lambda
+            if (WorkerEntryPointFinder.UnwrapDelegate(argument.Value, context.CancellationToken) is IAnonymousFunctionOperation { Symbol.IsStatic: false } lambda
                 && argument.SemanticModel is { } model
                 && WorkerEntryPointFinder.FindCaptures(model, lambda.Syntax, context.CancellationToken).IsEmpty)
             {

@@ -16,8 +16,8 @@ namespace AgentOs.Sdk.Analyzers.Rules;
 /// </summary>
 /// <remarks>
 /// Only what the delegate really captures is reported (data-flow analysis of its body): arguments evaluated before the
-/// call, static fields and constants are not captures. A delegate stored in a local or returned by a method is not
-/// followed (documented blind spot).
+/// call, static fields and constants are not captures. A delegate stored in a local assigned once is followed to its
+/// lambda; one read from a field, a property, a parameter or a method's return value is not (it may hold any delegate).
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class WorkerEntryPointCapturesStateAnalyzer : DiagnosticAnalyzer
@@ -59,7 +59,7 @@ public sealed class WorkerEntryPointCapturesStateAnalyzer : DiagnosticAnalyzer
     {
         foreach (var (argument, called) in finder.FindEntryArguments(context))
         {
-            var target = WorkerEntryPointFinder.UnwrapDelegate(argument.Value);
+            var target = WorkerEntryPointFinder.UnwrapDelegate(argument.Value, context.CancellationToken);
             var model = argument.SemanticModel;
             if (target is null || model is null)
             {

@@ -19,7 +19,8 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace AgentOs.Sdk.CodeFixes.Rules;
 
 /// <summary>
-/// AOS002 fix, for a lambda passed to <c>WorkerPool.RunAsync</c> whose captures are all locals or parameters of a JSON
+/// AOS002 fix, for a lambda passed to a <c>[WorkerEntryPoint]</c> parameter (<c>WorkerPool.RunAsync</c>, or a team's own
+/// launcher method or constructor that takes a <c>WorkerPoolOptions</c> and a delegate over <c>WorkerContext</c>) whose captures are all locals or parameters of a JSON
 /// primitive type (string, bool, a number) that the lambda only reads: each value goes into
 /// <c>WorkerPoolOptions.Arguments</c> under its own name, the lambda reads it back with
 /// <c>ctx.GetArgument&lt;T&gt;("name")</c> and becomes <c>static</c>. Anything else (<c>this</c>, other types, a
@@ -31,7 +32,6 @@ public sealed class WorkerEntryPointCapturesStateFixer : CodeFixProvider
     /// <summary>One key for every rewrite, so Fix All applies them all.</summary>
     public const string EquivalenceKey = "AOS002.MoveCapturesToArguments";
 
-    private const string WorkerPoolName = "AgentOs.Sdk.Workers.WorkerPool";
     private const string OptionsName = "AgentOs.Sdk.Workers.WorkerPoolOptions";
     private const string ContextName = "AgentOs.Sdk.Workers.WorkerContext";
 
@@ -230,17 +230,29 @@ public sealed class WorkerEntryPointCapturesStateFixer : CodeFixProvider
         public static Plan? TryCreate(SemanticModel model, AnonymousFunctionExpressionSyntax function, CancellationToken cancellationToken)
         {
             var compilation = model.Compilation;
-            if (compilation.GetTypeByMetadataName(WorkerPoolName) is not { } workerPool
+            // Any method or constructor whose parameter carries [WorkerEntryPoint] (WorkerPool's, or a team's own
+            // launcher), provided the entry point receives a WorkerContext (which reads the arguments back) and the
+            // call takes a WorkerPoolOptions (which carries them).
+            if (compilation.GetTypeByMetadataName(WorkerEntryPointFinder.AttributeMetadataName) is not { } attribute
                 || compilation.GetTypeByMetadataName(OptionsName) is not { } optionsType
                 || compilation.GetTypeByMetadataName(ContextName) is not { } contextType
                 || contextType.GetMembers("GetArgument").IsEmpty
                 || optionsType.GetMembers("Arguments").IsEmpty
                 || function.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax argumentList } argumentSyntax
-                || model.GetOperation(argumentSyntax, cancellationToken) is not IArgumentOperation { Parent: IInvocationOperation invocation }
-                || !SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, workerPool))
+                || model.GetOperation(argumentSyntax, cancellationToken) is not IArgumentOperation { Parameter: { } entryParameter } entryArgument
+                || !entryParameter.HasAttributeIncludingOverridden(attribute)
+                || entryParameter.Type is not INamedTypeSymbol { DelegateInvokeMethod: { Parameters.Length: > 0 } invoke }
+                || !SymbolEqualityComparer.Default.Equals(invoke.Parameters[0].Type, contextType))
             {
                 return null;
             }
+
+            var callArguments = entryArgument.Parent switch
+            {
+                IInvocationOperation invocation => invocation.Arguments,
+                IObjectCreationOperation creation => creation.Arguments,
+                _ => ImmutableArray<IArgumentOperation>.Empty,
+            };
 
             // The context parameter names the reads; "(WorkerContext ctx, CancellationToken ct)" or "(ctx, ct)".
             var parameters = function switch
@@ -280,7 +292,7 @@ public sealed class WorkerEntryPointCapturesStateFixer : CodeFixProvider
             }
 
             // The options: absent, null/default, or a "new WorkerPoolOptions { ... }" we can extend; anything else is not mechanical.
-            var optionsArgument = invocation.Arguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter?.Type.OriginalDefinition, optionsType));
+            var optionsArgument = callArguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter?.Type.OriginalDefinition, optionsType));
             if (optionsArgument?.Parameter is not { } optionsParameter)
             {
                 return null;

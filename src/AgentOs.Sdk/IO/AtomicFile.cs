@@ -13,15 +13,18 @@ namespace AgentOs.Sdk.IO;
 /// <list type="number">
 /// <item>Create two temp files beside the target, exclusively and with a random name: data <c>.name.TOKEN.tmp</c> and
 /// marker <c>.name.TOKEN.ok.tmp</c>; flock them (shared) so <see cref="Recover(string)"/> knows a live writer owns them.</item>
+/// <item>fsync the directory, in parallel with the next steps, so the temps' names are durable before any rename.</item>
 /// <item>Write the content to the data temp, hashing the same buffers on the way (never re-reading the file); fsync it.</item>
 /// <item>Write the marker describing that content to the marker temp; fsync it (in parallel with the data's fsync).</item>
 /// <item>Under an exclusive flock on the directory: rename the data temp over the target, then the marker temp over the marker.</item>
 /// <item>fsync the directory, so the renames survive a power cut.</item>
 /// </list>
-/// <para>Why every instant is safe: before step 4 the old pair is untouched and only temps exist, which Recover deletes
+/// <para>Why every instant is safe: before step 5 the old pair is untouched and only temps exist, which Recover deletes
 /// (roll back). Between the two renames the new content sits beside the old marker, and the marker temp describes
-/// exactly the new content, so Recover installs it (roll forward): a good file is never condemned. After step 4 the
-/// pair is new. Recover installs a marker only when it describes the bytes on disk, and installs data only when the
+/// exactly the new content, so Recover installs it (roll forward): a good file is never condemned. If a power cut keeps
+/// the marker's rename but not the data's (POSIX does not order them), the data temp is still there (step 2) and the
+/// marker describes it, so Recover renames it into place. After step 5 the pair is new. Recover installs a marker only
+/// when it describes the bytes on disk, and installs data only when the
 /// marker on disk describes those bytes, so Verify can never call valid bytes the marker does not describe.</para>
 /// <para>Concurrent writers (threads or processes) to one path never share a temp file and write their data in
 /// parallel; only the two renames are serialised by the directory lock, so the last writer's content and marker always

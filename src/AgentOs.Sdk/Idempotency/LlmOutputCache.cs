@@ -76,6 +76,54 @@ public sealed class LlmOutputCache
         return ExecuteAsync(key, operation, model, factory, options, cancellationToken);
     }
 
+    /// <summary>
+    /// Like <see cref="GetOrCreateAsync"/>, and also says where the answer came from (<see cref="LlmCacheSource"/>), so a
+    /// caller can count hits, misses, waits for another caller and re-runs after an expired claim.
+    /// </summary>
+    /// <exception cref="TimeoutException">Another caller held the request for longer than <see cref="IdempotencyOptions.WaitTimeout"/>.</exception>
+    public async Task<LlmCacheEntry> GetOrCreateEntryAsync(
+        string operation,
+        string prompt,
+        string model,
+        Func<CancellationToken, Task<string>> factory,
+        LlmCacheOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        var key = CreateKey(operation, prompt, model);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!(options?.ForceRefresh ?? false) && _store.TryReplay(key, replayFailures: false, out var cached))
+        {
+            Interlocked.Increment(ref _hits);
+            return new LlmCacheEntry(cached.Result ?? string.Empty, LlmCacheSource.Hit);
+        }
+
+        var ran = false;
+        var result = await _store.ExecuteAsync(
+            key,
+            async ct =>
+            {
+                ran = true;
+                var answer = await factory(ct).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"The LLM factory for operation '{operation}' on model '{model}' returned null.");
+                return IdempotencyOutcome.Success(answer);
+            },
+            new IdempotencyExecuteOptions
+            {
+                Description = $"{operation} on {model}",
+                TimeToLive = options?.TimeToLive,
+                ForceExecute = options?.ForceRefresh ?? false,
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        Interlocked.Increment(ref result.Replayed ? ref _hits : ref _misses);
+        // Replayed after the fast path missed: another caller recorded the answer while this one waited (or just before it claimed).
+        var source = result.Replayed || !ran ? LlmCacheSource.Waited
+            : result.PreviousAttemptInDoubt ? LlmCacheSource.ReRun
+            : LlmCacheSource.Miss;
+        return new LlmCacheEntry(result.Outcome.Result ?? string.Empty, source);
+    }
+
     /// <summary>How many times the answer for this request was served from the store, by every process (the <c>hit_count</c> column).</summary>
     /// <remarks>Writes this store's pending counts first, so the number includes this process's hits.</remarks>
     public long GetPersistedHitCount(string operation, string prompt, string model)

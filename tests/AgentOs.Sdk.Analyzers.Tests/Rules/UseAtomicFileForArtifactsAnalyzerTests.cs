@@ -174,6 +174,47 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             """);
 
     [Fact]
+    public Task ArtifactPath_on_an_interface_or_base_member_is_followed_into_implementations_and_overrides()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using AgentOs.Sdk.IO;
+            interface ICheckpointSink
+            {
+                void Save([ArtifactPath] string path, string json);
+                [ArtifactPath] string Folder { get; }
+                [return: ArtifactPath] string PathFor(string id);
+            }
+            abstract class SinkBase
+            {
+                public abstract void Write([ArtifactPath] string target, byte[] data);
+            }
+            abstract class MiddleSink : SinkBase
+            {
+            }
+            sealed class DiskSink : MiddleSink, ICheckpointSink
+            {
+                public string Folder => System.Environment.CurrentDirectory;
+                public string PathFor(string id) => id;
+                public void Save(string path, string json) => {|AOS001:File.WriteAllText(path, json)|};
+                public override void Write(string target, byte[] data) => {|AOS001:File.WriteAllBytes(target, data)|};
+                public void Other(string json, string notMarked)
+                {
+                    {|AOS001:File.WriteAllText(Path.Combine(Folder, "a.json"), json)|};
+                    {|AOS001:File.WriteAllText(PathFor("b"), json)|};
+                    File.WriteAllText(notMarked, json);
+                }
+            }
+            sealed class ExplicitSink : ICheckpointSink
+            {
+                string ICheckpointSink.Folder => "";
+                string ICheckpointSink.PathFor(string id) => id;
+                void ICheckpointSink.Save(string p, string json) => {|AOS001:File.WriteAllText(p, json)|};
+                public void Save(string unrelated) => File.WriteAllText(unrelated, "");
+            }
+            """);
+
+    [Fact]
     public Task ArtifactPath_on_return_value_is_reported()
         => Verify.VerifyAsync(
             """

@@ -52,4 +52,20 @@ public sealed class WorkerEntryPointCanBeStaticAnalyzerTests
                 }
             }
             """ + WorkerApiSnippet.Source);
+
+    [Fact]
+    public Task Non_capturing_lambda_in_a_local_assigned_once_gets_the_suggestion()
+        => Verify.VerifyAsync(
+            Usings +
+            """
+            class C
+            {
+                Task M()
+                {
+                    Func<Ctx, CancellationToken, Task<int>> entry = {|#0:(ctx, ct) => Task.FromResult(ctx.WorkerId)|};
+                    return Pool.RunAsync(2, entry);
+                }
+            }
+            """ + WorkerApiSnippet.Source,
+            Info(0));
 }

@@ -328,15 +328,38 @@ public sealed class WorkerEntryPointCapturesStateAnalyzerTests
             """);
 
     [Fact]
-    public Task Known_blind_spot_a_delegate_stored_in_a_local_first_is_not_followed()
+    public Task A_delegate_stored_in_a_local_assigned_once_is_followed_to_its_lambda()
         => VerifyAsync(
             """
             class C
             {
                 Task M(int n)
                 {
+                    Func<Ctx, CancellationToken, Task<int>> entry = {|#0:(ctx, ct) => Task.FromResult(n)|};
+                    var runner = new Runner(entry);
+                    Func<Ctx, CancellationToken, Task<int>> fine = static (ctx, ct) => Task.FromResult(ctx.WorkerId);
+                    _ = Pool.RunAsync(2, fine);
+                    return Task.CompletedTask;
+                }
+            }
+            """,
+            Verify.Diagnostic("AOS002").WithLocation(0).WithArguments("new Runner", "'n'"));
+
+    [Fact]
+    public Task Out_of_reach_a_delegate_local_written_twice_a_field_or_a_parameter_is_not_followed()
+        => VerifyAsync(
+            """
+            class C
+            {
+                private Func<Ctx, CancellationToken, Task<int>> _entry = (ctx, ct) => Task.FromResult(1);
+
+                Task M(int n, Func<Ctx, CancellationToken, Task<int>> given)
+                {
                     Func<Ctx, CancellationToken, Task<int>> entry = (ctx, ct) => Task.FromResult(n);
-                    return Pool.RunAsync(2, entry);
+                    entry = (ctx, ct) => Task.FromResult(n + 1);
+                    _ = Pool.RunAsync(2, entry);
+                    _ = Pool.RunAsync(2, _entry);
+                    return Pool.RunAsync(2, given);
                 }
             }
             """);

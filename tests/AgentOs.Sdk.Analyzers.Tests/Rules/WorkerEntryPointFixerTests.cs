@@ -90,6 +90,78 @@ public sealed class WorkerEntryPointFixerTests
             }
             """);
 
+    private const string Launchers = """
+
+        public static class Launcher
+        {
+            public static Task<int> Launch(string name, [WorkerEntryPoint] Func<WorkerContext, CancellationToken, Task<int>> entry, WorkerPoolOptions? settings = null) => Task.FromResult(0);
+
+            public static Task<int> LaunchBare([WorkerEntryPoint] Func<WorkerContext, CancellationToken, Task<int>> entry) => Task.FromResult(0);
+        }
+
+        public sealed class Job
+        {
+            public Job([WorkerEntryPoint] Func<WorkerContext, CancellationToken, Task<int>> entry, WorkerPoolOptions? options = null) { }
+        }
+        """;
+
+    [Fact]
+    public Task Users_own_launcher_methods_and_constructors_get_the_fix()
+        => VerifyAsync(
+            """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using AgentOs.Sdk.Workers;
+
+            class C
+            {
+                Task M(int retries)
+                {
+                    _ = new Job({|AOS002:(ctx, ct) => Task.FromResult(retries)|});
+                    return Launcher.Launch("a", {|AOS002:(ctx, ct) => Task.FromResult(retries)|});
+                }
+            }
+            """ + Launchers,
+            """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using AgentOs.Sdk.Workers;
+
+            class C
+            {
+                Task M(int retries)
+                {
+                    _ = new Job(static (ctx, ct) =>
+                    {
+                        var retries = ctx.GetArgument<int>("retries");
+                        return Task.FromResult(retries);
+                    }, options: new WorkerPoolOptions { Arguments = { ["retries"] = retries } });
+                    return Launcher.Launch("a", static (ctx, ct) =>
+                    {
+                        var retries = ctx.GetArgument<int>("retries");
+                        return Task.FromResult(retries);
+                    }, settings: new WorkerPoolOptions { Arguments = { ["retries"] = retries } });
+                }
+            }
+            """ + Launchers);
+
+    [Fact]
+    public Task A_launcher_without_WorkerPoolOptions_gets_no_fix()
+        => Verify.VerifyNoFixAsync(
+            """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using AgentOs.Sdk.Workers;
+
+            class C
+            {
+                Task M(int retries) => Launcher.LaunchBare({|AOS002:(ctx, ct) => Task.FromResult(retries)|});
+            }
+            """ + Launchers);
+
     [Fact]
     public Task Captures_that_are_not_mechanical_get_no_fix()
         => Verify.VerifyNoFixAsync(

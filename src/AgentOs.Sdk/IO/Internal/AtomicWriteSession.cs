@@ -15,6 +15,7 @@ internal sealed class AtomicWriteSession : IDisposable
     private readonly string _dataTemp;
     private readonly string _markerTemp;
     private BackgroundFsync? _dataSync;
+    private BackgroundFsync? _tempNamesSync;
     private bool _targetReplaced;
     private bool _committed;
 
@@ -85,7 +86,13 @@ internal sealed class AtomicWriteSession : IDisposable
                         throw;
                     }
 
-                    return new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp);
+                    var session = new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp);
+
+                    // fsync the directory now, while the data is written: the temps' names must be durable before either
+                    // rename, or a power cut that keeps one rename and loses the other (POSIX orders neither) would leave
+                    // a pair that Recover cannot complete (the explorer's posix model finds that state).
+                    session._tempNamesSync = BackgroundFsync.Start(handle);
+                    return session;
                 }
             }
         }
@@ -122,6 +129,7 @@ internal sealed class AtomicWriteSession : IDisposable
         // fsync the marker before its rename, for the same reason (and in parallel with the data's fsync).
         _marker.Flush(flushToDisk: true);
         _dataSync!.Join();
+        _tempNamesSync!.Join();
 
         // The last point where cancelling leaves the old pair in place; past it the write finishes.
         cancellationToken.ThrowIfCancellationRequested();
@@ -175,8 +183,9 @@ internal sealed class AtomicWriteSession : IDisposable
             return null;
         }
 
-        // Never close a file another thread is still fsyncing.
+        // Never close a file (or the directory) another thread is still fsyncing.
         _dataSync?.JoinQuietly();
+        _tempNamesSync?.JoinQuietly();
         if (!_targetReplaced)
         {
             DeleteQuietly(_dataTemp, _data);
@@ -189,6 +198,8 @@ internal sealed class AtomicWriteSession : IDisposable
 
     public void Dispose()
     {
+        _dataSync?.JoinQuietly();
+        _tempNamesSync?.JoinQuietly();
         _data.Dispose();
         _marker.Dispose();
         _directory.Dispose();

@@ -1,22 +1,32 @@
 namespace AgentOs.Sdk.IO.Internal;
 
 /// <summary>
-/// Runs <c>FileStream.Flush(true)</c> (write the buffer, then fsync) on a thread-pool thread, so that the writer can
-/// hash and write the marker while the disk is busy with the data. Whoever comes first runs it: if no pool thread has
-/// picked it up by the time <see cref="Join"/> is called, the caller runs it itself, so a starved pool delays nothing.
+/// Runs an fsync on a thread-pool thread: <c>FileStream.Flush(true)</c> (write the buffer, then fsync) so that the
+/// writer can hash and write the marker while the disk is busy with the data, or a directory's fsync while the data is
+/// still being written. Whoever comes first runs it: if no pool thread has picked it up by the time <see cref="Join"/>
+/// is called, the caller runs it itself, so a starved pool delays nothing.
 /// </summary>
 internal sealed class BackgroundFsync : IThreadPoolWorkItem
 {
-    private readonly FileStream _stream;
+    private readonly FileStream? _stream;
+    private readonly DirectoryHandle? _directory;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _claimed;
 
-    private BackgroundFsync(FileStream stream) => _stream = stream;
+    private BackgroundFsync(FileStream? stream, DirectoryHandle? directory)
+    {
+        _stream = stream;
+        _directory = directory;
+    }
 
     /// <summary>Queues the fsync of <paramref name="stream"/>.</summary>
-    public static BackgroundFsync Start(FileStream stream)
+    public static BackgroundFsync Start(FileStream stream) => Queue(new BackgroundFsync(stream, null));
+
+    /// <summary>Queues the fsync of <paramref name="directory"/>.</summary>
+    public static BackgroundFsync Start(DirectoryHandle directory) => Queue(new BackgroundFsync(null, directory));
+
+    private static BackgroundFsync Queue(BackgroundFsync work)
     {
-        var work = new BackgroundFsync(stream);
         ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
         return work;
     }
@@ -52,7 +62,15 @@ internal sealed class BackgroundFsync : IThreadPoolWorkItem
 
         try
         {
-            _stream.Flush(flushToDisk: true);
+            if (_stream is not null)
+            {
+                _stream.Flush(flushToDisk: true);
+            }
+            else
+            {
+                _directory!.Flush();
+            }
+
             _done.SetResult();
         }
         catch (Exception e)
