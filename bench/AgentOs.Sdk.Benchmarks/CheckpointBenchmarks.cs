@@ -40,7 +40,7 @@ public class CheckpointBenchmarks
         _evidence = [new CommandExitEvidence("dotnet test", 0)];
         _manager.EnsureTask("raw");
 
-        _raw = _store.OpenConnection();
+        _raw = (SqliteConnection)_store.OpenConnection();
         _insert = _raw.CreateCommand();
         _insert.CommandText = """
             INSERT INTO checkpoints (checkpoint_id, task_id, checkpoint_type, sequence_number, snapshot, evidence, status, verified_at_ms, created_at_ms)

@@ -38,7 +38,7 @@ public class HealthCheckBenchmarks
         if (StoreOpen)
         {
             _liveStore = AgentOsStore.Open(_path);
-            _liveConnection = _liveStore.OpenConnection();
+            _liveConnection = (SqliteConnection)_liveStore.OpenConnection();
         }
 
         _check = new StartupHealthCheck(_path);

@@ -43,7 +43,7 @@ public class IdempotencyBenchmarks
         _cache.GetOrCreateAsync(Operation, Prompt, Model, _ => Task.FromResult(answer)).GetAwaiter().GetResult();
         _ledger.ExecuteOrReplayAsync(Tool, Command, _ => Task.FromResult(new ToolResult(0, " M src/file.cs\n?? new.txt\n", string.Empty))).GetAwaiter().GetResult();
 
-        _raw = _store.OpenConnection();
+        _raw = (SqliteConnection)_store.OpenConnection();
         _select = _raw.CreateCommand();
         _select.CommandText = "SELECT result FROM idempotency_keys WHERE idempotency_key = $key";
         _select.Parameters.AddWithValue("$key", LlmOutputCache.CreateKey(Operation, Prompt, Model).Value);
@@ -75,7 +75,7 @@ public class IdempotencyBenchmarks
     // A table with other entries, so lookups are not served from a one-row table.
     private void SeedOtherKeys(int count)
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var transaction = connection.BeginTransaction();
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;

@@ -36,7 +36,7 @@ public class LastVerifiedCheckpointBenchmarks
             _manager.CreateCheckpoint("task", "step", snapshot.RootElement, i % 3 == 2 ? [new CommandExitEvidence("x", 1)] : evidence);
         }
 
-        _raw = _store.OpenConnection();
+        _raw = (SqliteConnection)_store.OpenConnection();
         _query = _raw.CreateCommand();
         _query.CommandText = """
             SELECT checkpoint_id, task_id, checkpoint_type, sequence_number, snapshot, work_item_id, metadata, evidence,

@@ -42,7 +42,7 @@ public class RecoverySweepBenchmarks
     [IterationSetup]
     public void ExpireAllLeases()
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE work_items
@@ -56,7 +56,7 @@ public class RecoverySweepBenchmarks
     [Benchmark(Baseline = true, Description = "raw set-based UPDATE")]
     public int RawUpdate()
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE work_items SET status = 'pending', lease_holder = NULL, lease_expires_at_ms = NULL, updated_at_ms = $now

@@ -15,7 +15,7 @@ namespace AgentOs.Sdk.Tests.Shared;
 /// and deleted when the process exits;</item>
 /// <item>otherwise none: <see cref="SkipReason"/> says why, and <c>AGENTOS_REQUIRE_POSTGRES=1</c> turns that into a failure.</item>
 /// </list>
-/// Link this file into a project (<c>&lt;Compile Include="..\Shared\PostgresServer.cs" Link="Shared\PostgresServer.cs" /&gt;</c>)
+/// Link this file and <c>ProcessWatchdog.cs</c> into a project (<c>&lt;Compile Include="..\Shared\PostgresServer.cs" Link="Shared\PostgresServer.cs" /&gt;</c>)
 /// with a reference to Npgsql; test projects also link <c>PostgresFactAttribute.cs</c> and <c>PostgresDatabase.cs</c>.
 /// </summary>
 internal sealed class PostgresServer : IAsyncDisposable
@@ -177,29 +177,16 @@ internal sealed class PostgresServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>
-    /// Stops and deletes the cluster once this process is gone, however it ends: the test platform kills its test host
-    /// without waiting for <c>ProcessExit</c> handlers to finish. A detached shell polls our pid once a second.
-    /// </summary>
-    private static void StartWatchdog(string bin, string dataDirectory)
-    {
-        const string script = """
-            (
-              while kill -0 "$1" 2>/dev/null; do sleep 1; done
-              if [ "$4" = root ]; then runuser -u postgres -- "$2/pg_ctl" -D "$3" -m immediate -w stop; else "$2/pg_ctl" -D "$3" -m immediate -w stop; fi
-              rm -rf "$3"
-            ) </dev/null >/dev/null 2>&1 &
-            """;
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        foreach (var argument in new[] { "-c", script, "agentos-pg-watchdog", $"{Environment.ProcessId}", bin, dataDirectory, Environment.IsPrivilegedProcess ? "root" : "user" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The shell backgrounds the loop and exits at once, so the loop is no descendant of ours when the test host is killed.
-        using var shell = Process.Start(start) ?? throw new InvalidOperationException("Cannot start the cluster's watchdog shell.");
-        shell.WaitForExit();
-    }
+    /// <summary>Stops and deletes the cluster once this process is gone, even when the test host is killed.</summary>
+    private static void StartWatchdog(string bin, string dataDirectory) =>
+        ProcessWatchdog.WhenGone(
+            """
+            if [ "$3" = root ]; then runuser -u postgres -- "$1/pg_ctl" -D "$2" -m immediate -w stop; else "$1/pg_ctl" -D "$2" -m immediate -w stop; fi
+            rm -rf "$2"
+            """,
+            bin,
+            dataDirectory,
+            Environment.IsPrivilegedProcess ? "root" : "user");
 
     private static string? UnavailableReason()
     {

@@ -14,7 +14,7 @@ internal sealed class CheckpointConnection : IDisposable
 
     public CheckpointConnection(AgentOsStore store)
     {
-        Connection = store.OpenConnection();
+        Connection = (SqliteConnection)store.OpenConnection();
     }
 
     public SqliteConnection Connection { get; }

@@ -646,7 +646,7 @@ public sealed class IdempotencyStore : IDisposable
             return session;
         }
 
-        return new Session(_store.OpenConnection());
+        return new Session((SqliteConnection)_store.OpenConnection());
     }
 
     private void Return(Session session)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Leases;
 
@@ -22,7 +21,6 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
     private readonly CancellationToken _lostToken;
     // Serialises a renewal with disposal, so the connection is never closed under a running renewal.
     private readonly Lock _gate = new();
-    private readonly SqliteConnection _connection;
     private readonly ITimer _timer;
     private Lease _lease;
     private LeaseLostException? _failure;
@@ -37,7 +35,6 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
         _lostToken = _lost.Token;
         Interval = interval;
         // Its own connection: a renewal never waits behind the worker's connection or shares its transaction.
-        _connection = manager.Store.OpenConnection();
         _timer = manager.TimeProvider.CreateTimer(static state => ((LeaseHeartbeat)state!).Tick(), this, interval, interval);
     }
 
@@ -85,7 +82,6 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
             }
 
             _disposed = true;
-            _connection.Dispose();
         }
 
         _lost.Dispose();
@@ -116,7 +112,7 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
 
             try
             {
-                Volatile.Write(ref _lease, _manager.RenewOn(_connection, _lease, _renewalDuration));
+                Volatile.Write(ref _lease, _manager.Renew(_lease, _renewalDuration));
                 Interlocked.Increment(ref _renewals);
                 return;
             }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AgentOs.Sdk.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Leases;
 
@@ -20,9 +19,8 @@ namespace AgentOs.Sdk.Leases;
 /// returning false: a worker that loses its lease must find out, and an exception cannot be ignored by accident.
 /// </para>
 /// <para>
-/// SQLite has no asynchronous I/O: like Microsoft.Data.Sqlite's own asynchronous methods, the <c>…Async</c> methods run
-/// their statements on the calling thread once the connection is open. The manager is thread-safe; each call uses its
-/// own connection.
+/// Every operation is one unit of work of the store (one write transaction, "now" read once inside it); the
+/// <c>…Async</c> methods are asynchronous where the store's driver is. The manager is thread-safe.
 /// </para>
 /// </remarks>
 public sealed class LeaseManager
@@ -35,18 +33,18 @@ public sealed class LeaseManager
     // The claim conditions shared by both acquisitions: a pending item, or a lease that has expired by the caller's clock,
     // with an attempt left. Checked in the UPDATE itself, so two workers can never both win.
     private const string Claimable = """
-        (status = 'pending' OR (status = 'leased' AND lease_expires_at_ms <= $now)) AND attempts < max_attempts
+        (status = 'pending' OR (status = 'leased' AND lease_expires_at_ms <= @now)) AND attempts < max_attempts
         """;
 
     private const string TakeLease = """
         UPDATE work_items
-        SET status = 'leased', lease_holder = $holder, lease_epoch = lease_epoch + 1, lease_acquired_at_ms = $now,
-            lease_expires_at_ms = $expires, heartbeat_at_ms = $now, attempts = attempts + 1, updated_at_ms = $now
+        SET status = 'leased', lease_holder = @holder, lease_epoch = lease_epoch + 1, lease_acquired_at_ms = @now,
+            lease_expires_at_ms = @expires, heartbeat_at_ms = @now, attempts = attempts + 1, updated_at_ms = @now
         """;
 
     private const string AcquireSql = $"""
         {TakeLease}
-        WHERE work_item_id = $id AND {Claimable}
+        WHERE work_item_id = @id AND {Claimable}
         RETURNING {AcquiredColumns}
         """;
 
@@ -58,12 +56,12 @@ public sealed class LeaseManager
             SELECT work_item_id FROM (
                 SELECT 0 AS rank, work_item_id FROM (
                     SELECT work_item_id FROM work_items
-                    WHERE status = 'pending' AND kind = $kind AND attempts < max_attempts
+                    WHERE status = 'pending' AND kind = @kind AND attempts < max_attempts
                     ORDER BY created_at_ms LIMIT 1)
                 UNION ALL
                 SELECT 1 AS rank, work_item_id FROM (
                     SELECT work_item_id FROM work_items
-                    WHERE status = 'leased' AND lease_expires_at_ms <= $now AND kind = $kind AND attempts < max_attempts
+                    WHERE status = 'leased' AND lease_expires_at_ms <= @now AND kind = @kind AND attempts < max_attempts
                     ORDER BY lease_expires_at_ms LIMIT 1))
             ORDER BY rank LIMIT 1)
           AND {Claimable}
@@ -71,20 +69,20 @@ public sealed class LeaseManager
         """;
 
     private const string HeldNow = """
-        work_item_id = $id AND status = 'leased' AND lease_holder = $holder AND lease_epoch = $epoch AND lease_expires_at_ms > $now
+        work_item_id = @id AND status = 'leased' AND lease_holder = @holder AND lease_epoch = @epoch AND lease_expires_at_ms > @now
         """;
 
     private const string RenewSql = $"""
-        UPDATE work_items SET lease_expires_at_ms = $expires, heartbeat_at_ms = $now, updated_at_ms = $now
+        UPDATE work_items SET lease_expires_at_ms = @expires, heartbeat_at_ms = @now, updated_at_ms = @now
         WHERE {HeldNow}
         """;
 
     // Success finishes the item; a failure re-queues it while attempts remain, and fails it for good on the last one.
     private const string ReleaseSql = $"""
         UPDATE work_items
-        SET status = CASE WHEN $success THEN 'succeeded' WHEN attempts < max_attempts THEN 'pending' ELSE 'failed' END,
-            output = $output, error = $error, lease_holder = NULL, lease_expires_at_ms = NULL,
-            completed_at_ms = CASE WHEN $success OR attempts >= max_attempts THEN $now END, updated_at_ms = $now
+        SET status = CASE WHEN @success THEN 'succeeded' WHEN attempts < max_attempts THEN 'pending' ELSE 'failed' END,
+            output = @output, error = @error, lease_holder = NULL, lease_expires_at_ms = NULL,
+            completed_at_ms = CASE WHEN @success OR attempts >= max_attempts THEN @now END, updated_at_ms = @now
         WHERE {HeldNow}
         RETURNING status
         """;
@@ -131,8 +129,7 @@ public sealed class LeaseManager
     {
         ArgumentException.ThrowIfNullOrEmpty(workItemId);
         ValidateDuration(duration, nameof(duration));
-        using var connection = _store.OpenConnection();
-        return Acquire(connection, workItemId, kind: null, duration);
+        return _store.Write($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration));
     }
 
     /// <summary>Asynchronous <see cref="TryAcquire"/>.</summary>
@@ -140,11 +137,7 @@ public sealed class LeaseManager
     {
         ArgumentException.ThrowIfNullOrEmpty(workItemId);
         ValidateDuration(duration, nameof(duration));
-        var connection = await _store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return Acquire(connection, workItemId, kind: null, duration);
-        }
+        return await _store.WriteAsync($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -155,8 +148,7 @@ public sealed class LeaseManager
     {
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ValidateDuration(duration, nameof(duration));
-        using var connection = _store.OpenConnection();
-        return Acquire(connection, workItemId: null, kind, duration);
+        return _store.Write($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration));
     }
 
     /// <summary>Asynchronous <see cref="TryAcquireNext"/>.</summary>
@@ -164,11 +156,7 @@ public sealed class LeaseManager
     {
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ValidateDuration(duration, nameof(duration));
-        var connection = await _store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return Acquire(connection, workItemId: null, kind, duration);
-        }
+        return await _store.WriteAsync($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Extends a lease this worker holds to <paramref name="duration"/> from now.</summary>
@@ -181,8 +169,7 @@ public sealed class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ValidateDuration(duration, nameof(duration));
-        using var connection = _store.OpenConnection();
-        return RenewOn(connection, lease, duration);
+        return _store.Write(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration));
     }
 
     /// <summary>Asynchronous <see cref="Renew"/>.</summary>
@@ -190,145 +177,116 @@ public sealed class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ValidateDuration(duration, nameof(duration));
-        var connection = await _store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return RenewOn(connection, lease, duration);
-        }
+        return await _store.WriteAsync(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Ends a lease this worker holds, recording the outcome. Success finishes the item with <paramref name="output"/>;
-    /// failure records <paramref name="error"/> and re-queues the item while it has attempts left, or fails it on the last.
+    /// Releases a lease this worker holds: on success the item is finished; on failure it is re-queued while it has
+    /// attempts left, and failed for good after the last one.
     /// </summary>
-    /// <returns>The item's status afterwards: <see cref="WorkItemStatus.Succeeded"/>, <see cref="WorkItemStatus.Pending"/> (will be retried) or <see cref="WorkItemStatus.Failed"/>.</returns>
-    /// <exception cref="LeaseLostException">
-    /// This worker no longer holds the lease; nothing was recorded, so the caller still owns <paramref name="output"/>
-    /// and knows it was not saved.
-    /// </exception>
+    /// <returns>The item's status after the release.</returns>
+    /// <exception cref="LeaseLostException">The lease is no longer held; nothing was written.</exception>
     public WorkItemStatus Release(Lease lease, bool success, string? output = null, string? error = null)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        using var connection = _store.OpenConnection();
-        return ReleaseOn(connection, lease, success, output, error);
+        return _store.Write(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error));
     }
 
     /// <summary>Asynchronous <see cref="Release"/>.</summary>
     public async Task<WorkItemStatus> ReleaseAsync(Lease lease, bool success, string? output = null, string? error = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        var connection = await _store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            return ReleaseOn(connection, lease, success, output, error);
-        }
+        return await _store.WriteAsync(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Whether this worker still holds <paramref name="lease"/> (same holder and epoch, not expired), read inside the
-    /// caller's <paramref name="transaction"/> so that a write in the same transaction is conditional on it.
+    /// Whether this worker still holds <paramref name="lease"/> (same holder and epoch, not expired at the transaction's
+    /// "now"), read inside <paramref name="transaction"/> so that a write in the same transaction is conditional on it.
     /// </summary>
     /// <remarks>
-    /// Use a write transaction (<see cref="SqliteConnection.BeginTransaction()"/> begins <c>IMMEDIATE</c>): it holds the
-    /// write lock from this check to the commit, so no other worker can acquire the item in between.
+    /// Use a write transaction (<see cref="ExecuteFenced(Lease, Action{StoreTransaction})"/> gives one): it holds the write
+    /// lock (SQLite) or the row lock (PostgreSQL) from this check to the commit, so no other worker can acquire the item in between.
     /// </remarks>
-    public bool IsCurrent(Lease lease, SqliteConnection connection, SqliteTransaction transaction)
+    public bool IsCurrent(Lease lease, StoreTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(transaction);
-        if (!string.Equals(lease.Holder, WorkerId, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = IsCurrentSql;
-        AddHeld(command, lease, NowMilliseconds());
-        return Execute(() => Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1, lease, "check the lease on");
+        return Synchronously(IsCurrentAsync(transaction, lease, async: false));
     }
 
     /// <summary>Like <see cref="IsCurrent"/>, but throws when the lease is not held, saying why.</summary>
     /// <exception cref="LeaseLostException">This worker no longer holds the lease.</exception>
-    public void EnsureCurrent(Lease lease, SqliteConnection connection, SqliteTransaction transaction)
+    public void EnsureCurrent(Lease lease, StoreTransaction transaction)
     {
-        if (!IsCurrent(lease, connection, transaction))
-        {
-            throw Lost(lease, WorkItemRows.Find(connection, transaction, lease.WorkItemId), NowMilliseconds(), "write under the lease on");
-        }
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(transaction);
+        Synchronously(EnsureCurrentAsync(transaction, lease, async: false));
     }
 
     /// <summary>
     /// Runs <paramref name="write"/> in one write transaction that first checks this worker still holds
-    /// <paramref name="lease"/>; commits only if <paramref name="write"/> returns normally.
+    /// <paramref name="lease"/>; commits only if <paramref name="write"/> returns normally. Commands made with
+    /// <see cref="StoreTransaction.CreateCommand"/> are enlisted in that transaction.
     /// </summary>
     /// <exception cref="LeaseLostException">The lease is lost; <paramref name="write"/> was not called and nothing was written.</exception>
-    public void ExecuteFenced(Lease lease, Action<SqliteConnection, SqliteTransaction> write)
+    public void ExecuteFenced(Lease lease, Action<StoreTransaction> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        ExecuteFenced(lease, (connection, transaction) =>
+        ExecuteFenced(lease, transaction =>
         {
-            write(connection, transaction);
+            write(transaction);
             return true;
         });
     }
 
-    /// <summary>Runs <paramref name="write"/> under the lease's fence and returns its result; see <see cref="ExecuteFenced(Lease, Action{SqliteConnection, SqliteTransaction})"/>.</summary>
+    /// <summary>Runs <paramref name="write"/> under the lease's fence and returns its result; see <see cref="ExecuteFenced(Lease, Action{StoreTransaction})"/>.</summary>
     /// <exception cref="LeaseLostException">The lease is lost; <paramref name="write"/> was not called and nothing was written.</exception>
-    public T ExecuteFenced<T>(Lease lease, Func<SqliteConnection, SqliteTransaction, T> write)
+    public T ExecuteFenced<T>(Lease lease, Func<StoreTransaction, T> write)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(write);
-        using var connection = _store.OpenConnection();
-        // BEGIN IMMEDIATE: the write lock is held from the fence check to the commit, so no acquisition can slip in between.
-        using var transaction = connection.BeginTransaction();
-        EnsureCurrent(lease, connection, transaction);
-        var result = write(connection, transaction);
-        transaction.Commit();
-        return result;
+        return _store.Write(Doing("write under the lease on", lease), TimeProvider, async tx =>
+        {
+            await EnsureCurrentAsync(tx, lease, tx.IsAsync).ConfigureAwait(false);
+            return write(tx);
+        });
     }
 
-    /// <summary>Asynchronous <see cref="ExecuteFenced(Lease, Action{SqliteConnection, SqliteTransaction})"/>.</summary>
+    /// <summary>Asynchronous <see cref="ExecuteFenced(Lease, Action{StoreTransaction})"/>.</summary>
     /// <exception cref="LeaseLostException">The lease is lost; <paramref name="write"/> was not called and nothing was written.</exception>
-    public Task ExecuteFencedAsync(Lease lease, Func<SqliteConnection, SqliteTransaction, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    public Task ExecuteFencedAsync(Lease lease, Func<StoreTransaction, CancellationToken, Task> write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(write);
         return ExecuteFencedAsync(
             lease,
-            async (connection, transaction, ct) =>
+            async (transaction, ct) =>
             {
-                await write(connection, transaction, ct).ConfigureAwait(false);
+                await write(transaction, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
     }
 
-    /// <summary>Asynchronous <see cref="ExecuteFenced{T}(Lease, Func{SqliteConnection, SqliteTransaction, T})"/>.</summary>
+    /// <summary>Asynchronous <see cref="ExecuteFenced{T}(Lease, Func{StoreTransaction, T})"/>.</summary>
     /// <exception cref="LeaseLostException">The lease is lost; <paramref name="write"/> was not called and nothing was written.</exception>
-    public async Task<T> ExecuteFencedAsync<T>(Lease lease, Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default)
+    public async Task<T> ExecuteFencedAsync<T>(Lease lease, Func<StoreTransaction, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(write);
-        var connection = await _store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            // BEGIN IMMEDIATE: the write lock is held from the fence check to the commit, so no acquisition can slip in between.
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+        return await _store.WriteAsync(
+            Doing("write under the lease on", lease),
+            TimeProvider,
+            async tx =>
             {
-                var sqliteTransaction = (SqliteTransaction)transaction;
-                EnsureCurrent(lease, connection, sqliteTransaction);
-                var result = await write(connection, sqliteTransaction, cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return result;
-            }
-        }
+                await EnsureCurrentAsync(tx, lease, tx.IsAsync).ConfigureAwait(false);
+                return await write(tx, tx.CancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Starts renewing <paramref name="lease"/> in the background on a connection of its own. The first failed renewal
-    /// cancels <see cref="LeaseHeartbeat.LeaseLost"/> at once; it is not retried.
+    /// Starts renewing <paramref name="lease"/> in the background. The first failed renewal cancels
+    /// <see cref="LeaseHeartbeat.LeaseLost"/> at once; it is not retried.
     /// </summary>
     /// <param name="lease">A lease this worker holds.</param>
     /// <param name="interval">How often to renew; default <see cref="LeaseOptions.HeartbeatInterval"/>, else a third of the renewal duration.</param>
@@ -364,83 +322,107 @@ public sealed class LeaseManager
         }
     }
 
-    internal Lease RenewOn(SqliteConnection connection, Lease lease, TimeSpan duration)
-    {
-        return Execute(
-            () =>
-            {
-                using var transaction = connection.BeginTransaction();
-                // Read the clock once the write lock is held: a renewal that waited for the lock past the expiry must fail.
-                var now = NowMilliseconds();
-                var expires = now + (long)duration.TotalMilliseconds;
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = RenewSql;
-                AddHeld(command, lease, now);
-                command.Parameters.AddWithValue("$expires", expires);
-                if (command.ExecuteNonQuery() == 1)
-                {
-                    transaction.Commit();
-                    return lease with { ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) };
-                }
+    private static T Synchronously<T>(ValueTask<T> pending) => AgentOsStore.Synchronously(pending);
 
-                throw Lost(lease, WorkItemRows.Find(connection, transaction, lease.WorkItemId), now, "renew the lease on");
-            },
-            lease,
-            "renew the lease on");
+    private static void Synchronously(ValueTask pending)
+    {
+        if (pending.IsCompleted)
+        {
+            pending.GetAwaiter().GetResult();
+        }
+        else
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
     }
 
-    private WorkItemStatus ReleaseOn(SqliteConnection connection, Lease lease, bool success, string? output, string? error)
-    {
-        return Execute(
-            () =>
-            {
-                using var transaction = connection.BeginTransaction();
-                // Read the clock once the write lock is held: a release that waited for the lock past the expiry must fail.
-                var now = NowMilliseconds();
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = ReleaseSql;
-                AddHeld(command, lease, now);
-                command.Parameters.AddWithValue("$success", success);
-                command.Parameters.AddWithValue("$output", (object?)output ?? DBNull.Value);
-                command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-                var status = command.ExecuteScalar() as string;
-                if (status is not null)
-                {
-                    transaction.Commit();
-                    return WorkItemStatusNames.Parse(status);
-                }
+    private static string Doing(string what, Lease lease) => $"{what} work item '{lease.WorkItemId}'";
 
-                throw Lost(lease, WorkItemRows.Find(connection, transaction, lease.WorkItemId), now, "release the lease on");
-            },
-            lease,
-            "release the lease on");
-    }
-
-    private Lease? Acquire(SqliteConnection connection, string? workItemId, string? kind, TimeSpan duration)
+    private async ValueTask<bool> IsCurrentAsync(StoreTransaction tx, Lease lease, bool async)
     {
-        var now = NowMilliseconds();
-        var expires = now + (long)duration.TotalMilliseconds;
+        _ = async;
+        if (!string.Equals(lease.Holder, WorkerId, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        // A transaction the caller began on another clock: judge expiry by this manager's clock rule.
+        var now = await tx.NowByAsync(TimeProvider).ConfigureAwait(false);
+        var command = tx.Command(IsCurrentSql);
+        SetHeld(command, lease, now);
         try
         {
-            // One statement: SQLite takes the write lock before reading, so the claim conditions and the update are atomic.
-            using var command = connection.CreateCommand();
-            command.CommandText = workItemId is null ? AcquireNextSql : AcquireSql;
-            command.Parameters.AddWithValue("$holder", WorkerId);
-            command.Parameters.AddWithValue("$now", now);
-            command.Parameters.AddWithValue("$expires", expires);
-            if (workItemId is null)
-            {
-                command.Parameters.AddWithValue("$kind", kind);
-            }
-            else
-            {
-                command.Parameters.AddWithValue("$id", workItemId);
-            }
+            return Convert.ToInt64(await tx.ScalarAsync(command).ConfigureAwait(false), CultureInfo.InvariantCulture) == 1;
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw _store.Failure(ex, Doing("check the lease on", lease));
+        }
+    }
 
-            using var reader = command.ExecuteReader();
-            if (!reader.Read())
+    private async ValueTask EnsureCurrentAsync(StoreTransaction tx, Lease lease, bool async)
+    {
+        if (!await IsCurrentAsync(tx, lease, async).ConfigureAwait(false))
+        {
+            var now = await tx.NowByAsync(TimeProvider).ConfigureAwait(false);
+            throw Lost(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "write under the lease on");
+        }
+    }
+
+    private async ValueTask<Lease> RenewAsync(StoreTransaction tx, Lease lease, TimeSpan duration)
+    {
+        // "Now" was read once the write lock was held: a renewal that waited for the lock past the expiry fails.
+        var now = tx.UtcNowMilliseconds;
+        var expires = now + (long)duration.TotalMilliseconds;
+        var command = tx.Command(RenewSql);
+        SetHeld(command, lease, now);
+        command.SetParameter("@expires", expires);
+        if (await tx.ExecuteAsync(command).ConfigureAwait(false) == 1)
+        {
+            return lease with { ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) };
+        }
+
+        throw Lost(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "renew the lease on");
+    }
+
+    private async ValueTask<WorkItemStatus> ReleaseAsync(StoreTransaction tx, Lease lease, bool success, string? output, string? error)
+    {
+        var now = tx.UtcNowMilliseconds;
+        var command = tx.Command(ReleaseSql);
+        SetHeld(command, lease, now);
+        command.SetParameter("@success", success);
+        command.SetParameter("@output", output);
+        command.SetParameter("@error", error);
+        if (await tx.ScalarAsync(command).ConfigureAwait(false) is string status)
+        {
+            return WorkItemStatusNames.Parse(status);
+        }
+
+        throw Lost(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "release the lease on");
+    }
+
+    private async ValueTask<Lease?> AcquireAsync(StoreTransaction tx, string? workItemId, string? kind, TimeSpan duration)
+    {
+        var now = tx.UtcNowMilliseconds;
+        var expires = now + (long)duration.TotalMilliseconds;
+        // One statement: the claim conditions and the update are atomic under the write lock (SQLite) or row lock (PostgreSQL).
+        var command = tx.Command(workItemId is null ? AcquireNextSql : AcquireSql);
+        command.SetParameter("@holder", WorkerId);
+        command.SetParameter("@now", now);
+        command.SetParameter("@expires", expires);
+        if (workItemId is null)
+        {
+            command.SetParameter("@kind", kind);
+        }
+        else
+        {
+            command.SetParameter("@id", workItemId);
+        }
+
+        var reader = await tx.ReaderAsync(command).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await tx.ReadAsync(reader).ConfigureAwait(false))
             {
                 return null;
             }
@@ -460,41 +442,23 @@ public sealed class LeaseManager
                 Payload = reader.IsDBNull(6) ? null : reader.GetString(6),
             };
         }
-        catch (SqliteException ex)
-        {
-            throw _store.Failure(ex, workItemId is null ? $"acquire the next work item of kind '{kind}'" : $"acquire a lease on work item '{workItemId}'");
-        }
     }
 
-    private T Execute<T>(Func<T> action, Lease lease, string doing)
+    private void SetHeld(System.Data.Common.DbCommand command, Lease lease, long now)
     {
-        try
-        {
-            return action();
-        }
-        catch (SqliteException ex)
-        {
-            throw _store.Failure(ex, $"{doing} work item '{lease.WorkItemId}'");
-        }
-    }
-
-    private void AddHeld(SqliteCommand command, Lease lease, long now)
-    {
-        command.Parameters.AddWithValue("$id", lease.WorkItemId);
+        command.SetParameter("@id", lease.WorkItemId);
         // The manager's own worker id, not the one written in the lease: a worker cannot act under another's lease.
-        command.Parameters.AddWithValue("$holder", WorkerId);
-        command.Parameters.AddWithValue("$epoch", lease.Epoch);
-        command.Parameters.AddWithValue("$now", now);
+        command.SetParameter("@holder", WorkerId);
+        command.SetParameter("@epoch", lease.Epoch);
+        command.SetParameter("@now", now);
     }
-
-    private long NowMilliseconds() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
     private LeaseLostException Lost(Lease lease, WorkItem? current, long now, string doing)
     {
         var (reason, detail) = Diagnose(lease, current, now);
         var message = string.Create(
             CultureInfo.InvariantCulture,
-            $"Cannot {doing} work item '{lease.WorkItemId}': worker '{WorkerId}' does not hold lease epoch {lease.Epoch} ({reason}: {detail}); nothing was written (database '{_store.DatabasePath}').");
+            $"Cannot {doing} work item '{lease.WorkItemId}': worker '{WorkerId}' does not hold lease epoch {lease.Epoch} ({reason}: {detail}); nothing was written (database '{_store.Location}').");
         return new LeaseLostException(lease, reason, message, current);
     }
 

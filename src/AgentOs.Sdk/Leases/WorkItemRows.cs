@@ -1,4 +1,5 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Sdk.Leases;
 
@@ -11,7 +12,9 @@ internal static class WorkItemRows
         lease_expires_at_ms, heartbeat_at_ms, attempts, max_attempts, created_at_ms, updated_at_ms, completed_at_ms
         """;
 
-    public static WorkItem Read(SqliteDataReader reader) => new()
+    private const string FindSql = $"SELECT {Columns} FROM work_items WHERE work_item_id = @id";
+
+    public static WorkItem Read(DbDataReader reader) => new()
     {
         Id = reader.GetString(0),
         TaskId = NullableString(reader, 1),
@@ -32,18 +35,18 @@ internal static class WorkItemRows
         CompletedAt = NullableTime(reader, 16),
     };
 
-    public static WorkItem? Find(SqliteConnection connection, SqliteTransaction? transaction, string workItemId)
+    public static async ValueTask<WorkItem?> FindAsync(StoreTransaction transaction, string workItemId)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT {Columns} FROM work_items WHERE work_item_id = $id";
-        command.Parameters.AddWithValue("$id", workItemId);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        var command = transaction.Command(FindSql).SetParameter("@id", workItemId);
+        var reader = await transaction.ReaderAsync(command).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await transaction.ReadAsync(reader).ConfigureAwait(false) ? Read(reader) : null;
+        }
     }
 
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    private static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) =>
+    private static DateTimeOffset? NullableTime(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 }

@@ -1,7 +1,8 @@
+using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using AgentOs.Sdk.Storage;
-using Microsoft.Data.Sqlite;
+using AgentOs.Sdk.Storage.Providers;
 
 namespace AgentOs.Sdk.Leases;
 
@@ -9,13 +10,14 @@ namespace AgentOs.Sdk.Leases;
 /// Puts work items into the <c>work_items</c> table of an <see cref="AgentOsStore"/>, where workers lease them with a
 /// <see cref="LeaseManager"/>.
 /// </summary>
-/// <remarks>Thread-safe: every call uses its own connection.</remarks>
+/// <remarks>Thread-safe: every call is one unit of work of the store.</remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: a durable, oldest-first queue of work items in the store.")]
 public sealed class WorkQueue
 {
-    private const int SqliteConstraint = 19;
-    private const int SqliteConstraintPrimaryKey = 19 | (6 << 8);
-    private const int SqliteConstraintForeignKey = 19 | (3 << 8);
+    private const string InsertSql = """
+        INSERT INTO work_items (work_item_id, task_id, kind, status, payload, max_attempts, created_at_ms, updated_at_ms)
+        VALUES (@id, @task, @kind, 'pending', @payload, @max, @now, @now)
+        """;
 
     private readonly AgentOsStore _store;
     private readonly TimeProvider _timeProvider;
@@ -48,6 +50,37 @@ public sealed class WorkQueue
     /// <exception cref="InvalidOperationException">An item with one of the ids already exists; nothing was stored.</exception>
     public IReadOnlyList<WorkItem> EnqueueRange(IEnumerable<WorkItemRequest> requests)
     {
+        var list = ValidateAll(requests);
+        return _store.Write("enqueue work items", _timeProvider, tx => InsertAsync(tx, list));
+    }
+
+    /// <summary>Enqueues several pending items in one transaction, asynchronously; see <see cref="EnqueueRange"/>.</summary>
+    public async Task<IReadOnlyList<WorkItem>> EnqueueRangeAsync(IEnumerable<WorkItemRequest> requests, CancellationToken cancellationToken = default)
+    {
+        var list = ValidateAll(requests);
+        return await _store.WriteAsync("enqueue work items", _timeProvider, tx => InsertAsync(tx, list), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Enqueues one pending item; see <see cref="Enqueue(WorkItemRequest)"/>.</summary>
+    public async Task<WorkItem> EnqueueAsync(WorkItemRequest request, CancellationToken cancellationToken = default) =>
+        (await EnqueueRangeAsync([request], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>Reads the current state of a work item, or null when there is no item with that id.</summary>
+    public WorkItem? Find(string workItemId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workItemId);
+        return _store.Read($"read work item '{workItemId}'", _timeProvider, tx => WorkItemRows.FindAsync(tx, workItemId));
+    }
+
+    /// <summary>Asynchronous <see cref="Find"/>.</summary>
+    public async Task<WorkItem?> FindAsync(string workItemId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workItemId);
+        return await _store.ReadAsync($"read work item '{workItemId}'", _timeProvider, tx => WorkItemRows.FindAsync(tx, workItemId), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private static List<WorkItemRequest> ValidateAll(IEnumerable<WorkItemRequest> requests)
+    {
         ArgumentNullException.ThrowIfNull(requests);
         var list = requests.ToList();
         for (var i = 0; i < list.Count; i++)
@@ -55,53 +88,38 @@ public sealed class WorkQueue
             Validate(list[i], i, nameof(requests));
         }
 
-        var now = _timeProvider.GetUtcNow();
-        var nowMs = now.ToUnixTimeMilliseconds();
-        var items = new List<WorkItem>(list.Count);
-        using var connection = _store.OpenConnection();
-        // One transaction: a crash mid-batch leaves no partial batch behind.
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
-            INSERT INTO work_items (work_item_id, task_id, kind, status, payload, max_attempts, created_at_ms, updated_at_ms)
-            VALUES ($id, $task, $kind, 'pending', $payload, $max, $now, $now)
-            """;
-        var id = command.Parameters.Add("$id", SqliteType.Text);
-        var task = command.Parameters.Add("$task", SqliteType.Text);
-        var kind = command.Parameters.Add("$kind", SqliteType.Text);
-        var payload = command.Parameters.Add("$payload", SqliteType.Text);
-        var max = command.Parameters.Add("$max", SqliteType.Integer);
-        command.Parameters.AddWithValue("$now", nowMs);
+        return list;
+    }
 
-        foreach (var request in list)
+    // One transaction: a crash mid-batch leaves no partial batch behind.
+    private async ValueTask<IReadOnlyList<WorkItem>> InsertAsync(StoreTransaction tx, List<WorkItemRequest> requests)
+    {
+        var nowMs = tx.UtcNowMilliseconds;
+        var items = new List<WorkItem>(requests.Count);
+        var command = tx.Command(InsertSql);
+        command.SetParameter("@now", nowMs);
+        foreach (var request in requests)
         {
-            var itemId = request.Id ?? Guid.CreateVersion7(now).ToString();
-            id.Value = itemId;
-            task.Value = (object?)request.TaskId ?? DBNull.Value;
-            kind.Value = request.Kind;
-            payload.Value = (object?)request.Payload ?? DBNull.Value;
-            max.Value = request.MaxAttempts;
+            var itemId = request.Id ?? Guid.CreateVersion7(tx.UtcNow).ToString();
+            command.SetParameter("@id", itemId);
+            command.SetParameter("@task", request.TaskId);
+            command.SetParameter("@kind", request.Kind);
+            command.SetParameter("@payload", request.Payload);
+            command.SetParameter("@max", request.MaxAttempts);
             try
             {
-                command.ExecuteNonQuery();
+                await tx.ExecuteAsync(command).ConfigureAwait(false);
             }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteConstraint)
+            catch (DbException ex) when (_store.Provider.Classify(ex) == StoreErrorKind.UniqueViolation)
             {
-                throw ex.SqliteExtendedErrorCode switch
-                {
-                    SqliteConstraintPrimaryKey => new InvalidOperationException(
-                        $"A work item with id '{itemId}' already exists (database '{_store.DatabasePath}'); nothing was enqueued.", ex),
-                    SqliteConstraintForeignKey => new ArgumentException(
-                        $"Work item '{itemId}' names task '{request.TaskId}', which does not exist in the tasks table (database '{_store.DatabasePath}'); nothing was enqueued.",
-                        nameof(requests),
-                        ex),
-                    _ => _store.Failure(ex, $"enqueue work item '{itemId}'"),
-                };
+                throw new InvalidOperationException($"A work item with id '{itemId}' already exists (database '{_store.Location}'); nothing was enqueued.", ex);
             }
-            catch (SqliteException ex)
+            catch (DbException ex) when (_store.Provider.Classify(ex) == StoreErrorKind.ForeignKeyViolation)
             {
-                throw _store.Failure(ex, $"enqueue work item '{itemId}'");
+                throw new ArgumentException(
+                    $"Work item '{itemId}' names task '{request.TaskId}', which does not exist in the tasks table (database '{_store.Location}'); nothing was enqueued.",
+                    nameof(requests),
+                    ex);
             }
 
             items.Add(new WorkItem
@@ -117,35 +135,7 @@ public sealed class WorkQueue
             });
         }
 
-        transaction.Commit();
         return items;
-    }
-
-    /// <summary>Enqueues one pending item; see <see cref="Enqueue(WorkItemRequest)"/>.</summary>
-    /// <remarks>SQLite has no asynchronous I/O: like Microsoft.Data.Sqlite's own asynchronous methods, this runs on the calling thread.</remarks>
-    public Task<WorkItem> EnqueueAsync(WorkItemRequest request, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled<WorkItem>(cancellationToken);
-        }
-
-        try
-        {
-            return Task.FromResult(Enqueue(request));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            return Task.FromException<WorkItem>(ex);
-        }
-    }
-
-    /// <summary>Reads the current state of a work item, or null when there is no item with that id.</summary>
-    public WorkItem? Find(string workItemId)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(workItemId);
-        using var connection = _store.OpenConnection();
-        return WorkItemRows.Find(connection, null, workItemId);
     }
 
     private static void Validate(WorkItemRequest request, int index, string paramName)

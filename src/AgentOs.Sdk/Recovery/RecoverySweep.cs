@@ -115,7 +115,7 @@ public sealed class RecoverySweep
         var afterExpires = long.MinValue;
         var afterId = string.Empty;
 
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var scan = connection.CreateCommand();
         scan.CommandText = ScanSql;
         scan.Parameters.AddWithValue("$now", now);

@@ -1,6 +1,10 @@
+using System.Diagnostics.Metrics;
+using AgentOs.Sdk.Storage.Providers;
+using Microsoft.Extensions.Logging;
+
 namespace AgentOs.Sdk.Storage;
 
-/// <summary>Options for <see cref="AgentOsStore.Open"/>.</summary>
+/// <summary>Options for <see cref="AgentOsStore.Open(StoreOptions)"/>.</summary>
 public sealed class StoreOptions
 {
     /// <summary>The busy timeout SQLite waits on a locked database before it fails; at least 5 seconds unless <see cref="AllowShortBusyTimeout"/> says otherwise.</summary>
@@ -22,11 +26,26 @@ public sealed class StoreOptions
     /// <summary>How a commit is made durable. Default <see cref="SynchronousMode.Full"/>: a committed checkpoint survives power loss.</summary>
     public SynchronousMode Synchronous { get; set; } = SynchronousMode.Full;
 
-    /// <summary>Whether <see cref="AgentOsStore.Open"/> creates a missing database (and its directory). Default true.</summary>
+    /// <summary>Whether <see cref="AgentOsStore.Open(StoreOptions)"/> creates a missing database (and its directory). Default true.</summary>
     public bool CreateIfMissing { get; set; } = true;
 
     /// <summary>Whether connections are pooled. Default true; pooled connections keep the file open until the store is disposed.</summary>
     public bool Pooling { get; set; } = true;
+
+    /// <summary>
+    /// The SQLite database file <see cref="AgentOsStore.Open(StoreOptions)"/> opens (made absolute when opened). Ignored
+    /// when a provider package has set a server store (for example <c>UsePostgreSql</c> from <c>AgentOs.Sdk.PostgreSql</c>).
+    /// </summary>
+    public string? DatabasePath { get; set; }
+
+    /// <summary>Where the store's components create their loggers; null logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Where the store's components create their meters (instruments named after <c>AgentOs.Sdk</c>); null records no metrics.</summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>Creates the provider of a server store; set by a provider package's extension method, null for SQLite.</summary>
+    internal Func<StoreOptions, StoreProvider>? ProviderFactory { get; set; }
 
     /// <summary>The clock used for the times the store records (such as when a migration was applied). Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

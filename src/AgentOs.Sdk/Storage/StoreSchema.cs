@@ -12,7 +12,7 @@ public static class StoreSchema
     /// <summary>The version from which every recovery table exists.</summary>
     public static SchemaVersion RecoveryTablesVersion { get; } = new(0, 24);
 
-    /// <summary>The newest version this build knows; <see cref="AgentOsStore.Open"/> migrates to it.</summary>
+    /// <summary>The newest version this build knows; <see cref="AgentOsStore.Open(StoreOptions)"/> migrates to it.</summary>
     public static SchemaVersion CurrentVersion => Migration.All[^1].Version;
 
     /// <summary>The tables the recovery system needs, in creation order.</summary>

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.IO.Compression;
-using System.Text;
 using Xunit.Abstractions;
 
 namespace AgentOs.Sdk.Analyzers.Tests.Packaging;
@@ -159,57 +157,9 @@ public sealed class PackageConsumerTests : IDisposable
 
     private async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments, string directory, Dictionary<string, string>? environment)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        foreach (var (key, value) in environment ?? [])
-        {
-            start.Environment[key] = value;
-        }
-
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        var watch = Stopwatch.StartNew();
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(StepTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            lock (output)
-            {
-                Assert.Fail($"'{fileName} {string.Join(' ', arguments)}' did not finish within {StepTimeout}:\n{output}");
-            }
-        }
-
-        string text;
-        lock (output)
-        {
-            text = output.ToString();
-        }
-
-        _output.WriteLine($"$ {fileName} {string.Join(' ', arguments)}  (exit {process.ExitCode}, {watch.Elapsed.TotalSeconds:F1} s)");
-        return (process.ExitCode, text);
+        var result = await ChildProcess.RunAsync(fileName, arguments, directory, StepTimeout, environment);
+        _output.WriteLine($"$ {fileName} {string.Join(' ', arguments)}  (exit {result.ExitCode}, {result.Elapsed.TotalSeconds:F1} s)");
+        return (result.ExitCode, result.Output);
     }
 
     /// <summary>Copies what packing AgentOs.Sdk needs (its sources, the analyzers, the shared props), without bin/ and obj/.</summary>

@@ -57,7 +57,7 @@ internal sealed class CheckpointTestContext : IDisposable
 
     public object? Scalar(string sql, params (string Name, object Value)[] parameters)
     {
-        using var connection = Store.OpenConnection();
+        using var connection = (SqliteConnection)Store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
@@ -70,7 +70,7 @@ internal sealed class CheckpointTestContext : IDisposable
 
     public void Execute(string sql)
     {
-        using var connection = Store.OpenConnection();
+        using var connection = (SqliteConnection)Store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();

@@ -1,4 +1,5 @@
 using AgentOs.Sdk.Checkpoints;
+using Microsoft.Data.Sqlite;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
@@ -80,7 +81,7 @@ public sealed class LastVerifiedCheckpointTests : IDisposable
     [Fact]
     public void The_lookup_is_one_seek_on_the_partial_index()
     {
-        using var connection = _context.Store.OpenConnection();
+        using var connection = (SqliteConnection)_context.Store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = "EXPLAIN QUERY PLAN " + CheckpointSql.SelectLastVerified;
         command.Parameters.AddWithValue("$task", "task");

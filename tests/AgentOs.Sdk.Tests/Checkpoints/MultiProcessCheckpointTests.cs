@@ -26,7 +26,7 @@ public sealed class MultiProcessCheckpointTests : IDisposable
         {
             for (var i = 0; i < Processes; i++)
             {
-                children.Add(ChildProcess.Start(
+                children.Add(ChildProcess.StartAssembly(
                     BuiltProgram.TestHost,
                     ["checkpoint-writer", database, "task", PerProcess.ToString(CultureInfo.InvariantCulture), "normal"]));
             }
@@ -69,7 +69,7 @@ public sealed class MultiProcessCheckpointTests : IDisposable
     {
         var database = _temp.Combine("crash.db");
         string pendingId;
-        using (var child = ChildProcess.Start(BuiltProgram.TestHost, ["checkpoint-step-crash", database, "task"]))
+        using (var child = ChildProcess.StartAssembly(BuiltProgram.TestHost, ["checkpoint-step-crash", database, "task"]))
         {
             var line = child.ReadLine();
             Assert.StartsWith("begun ", line, StringComparison.Ordinal);

@@ -5,6 +5,6 @@ namespace AgentOs.Sdk.Tests.Cli;
 /// <summary>Runs the built <c>agentos</c> tool as a child process, as a user or a CI job would.</summary>
 internal static class CliRunner
 {
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] arguments) =>
-        ChildProcess.Run(BuiltProgram.Cli, arguments);
+    public static ChildProcessResult Run(params string[] arguments) =>
+        ChildProcess.RunAssembly(BuiltProgram.Cli, arguments);
 }

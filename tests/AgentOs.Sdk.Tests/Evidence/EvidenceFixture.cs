@@ -17,7 +17,7 @@ internal static partial class EvidenceFixture
     public static void Seed(string databasePath, int checkpointsPerTask = 3)
     {
         using var store = AgentOsStore.Open(databasePath, new StoreOptions { TimeProvider = Clock() });
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
         using var transaction = connection.BeginTransaction();
         var t0 = Now.ToUnixTimeMilliseconds();
         foreach (var task in new[] { "task-a", "task-b" })

@@ -1,6 +1,7 @@
 using AgentOs.Sdk.Health;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.TestSupport;
+using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Tests.Health;
 
@@ -200,7 +201,7 @@ public sealed class BadInputTests : IDisposable
         var live = TestDatabases.HealthyStore(_temp.Combine("live.db"));
         // Copy a store mid-flight: committed pages still in its -wal, no -shm (as a crash in exclusive locking mode leaves it).
         using (var store = AgentOsStore.Open(live))
-        using (var connection = store.OpenConnection())
+        using (var connection = (SqliteConnection)store.OpenConnection())
         {
             TestDatabases.ExecuteOn(connection, "PRAGMA wal_autocheckpoint = 0; INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES ('t1', 0, 0);");
             File.Copy(live, path);

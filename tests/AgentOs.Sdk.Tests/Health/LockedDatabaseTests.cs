@@ -21,7 +21,7 @@ public sealed class LockedDatabaseTests : IDisposable
     {
         var path = TestDatabases.HealthyStore(_temp.Combine("held.db"));
         // locking_mode=EXCLUSIVE + BEGIN EXCLUSIVE: the one way to lock readers out of a WAL database.
-        using var holder = ChildProcess.Start(BuiltProgram.TestHost, ["hold-lock", path, "wal-exclusive"]);
+        using var holder = ChildProcess.StartAssembly(BuiltProgram.TestHost, ["hold-lock", path, "wal-exclusive"]);
         Assert.Equal("ready", holder.ReadLine());
 
         var watch = Stopwatch.StartNew();
@@ -49,7 +49,7 @@ public sealed class LockedDatabaseTests : IDisposable
     public void A_rollback_journal_database_in_an_exclusive_transaction_is_reported_locked_within_the_timeout()
     {
         var path = TestDatabases.RollbackJournalStore(_temp.Combine("held-rollback.db"));
-        using var holder = ChildProcess.Start(BuiltProgram.TestHost, ["hold-lock", path, "begin-exclusive"]);
+        using var holder = ChildProcess.StartAssembly(BuiltProgram.TestHost, ["hold-lock", path, "begin-exclusive"]);
         Assert.Equal("ready", holder.ReadLine());
 
         var watch = Stopwatch.StartNew();
@@ -69,7 +69,7 @@ public sealed class LockedDatabaseTests : IDisposable
     {
         var path = TestDatabases.HealthyStore(_temp.Combine("written.db"));
         // In WAL mode BEGIN EXCLUSIVE only excludes other writers; readers, the check among them, go on.
-        using var holder = ChildProcess.Start(BuiltProgram.TestHost, ["hold-lock", path, "begin-exclusive"]);
+        using var holder = ChildProcess.StartAssembly(BuiltProgram.TestHost, ["hold-lock", path, "begin-exclusive"]);
         Assert.Equal("ready", holder.ReadLine());
 
         var report = HealthAssert.RunReadOnly(path, OneSecond);

@@ -40,7 +40,7 @@ public sealed class StartupHealthCheckTests : IDisposable
     {
         var path = TestDatabases.HealthyStore(_temp.Combine("live.db"));
         using var store = AgentOsStore.Open(path);
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
         TestDatabases.ExecuteOn(connection, "INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES ('t1', 0, 0)");
         Assert.True(File.Exists(path + "-wal"));
 
@@ -58,7 +58,7 @@ public sealed class StartupHealthCheckTests : IDisposable
     public void A_change_committed_only_to_the_wal_of_a_killed_writer_is_seen_and_nothing_is_touched()
     {
         var path = TestDatabases.HealthyStore(_temp.Combine("crashed.db"));
-        using (var writer = ChildProcess.Start(BuiltProgram.TestHost, ["commit-and-hang", path, "PRAGMA foreign_keys = OFF; DROP TABLE idempotency_keys;"]))
+        using (var writer = ChildProcess.StartAssembly(BuiltProgram.TestHost, ["commit-and-hang", path, "PRAGMA foreign_keys = OFF; DROP TABLE idempotency_keys;"]))
         {
             Assert.Equal("ready", writer.ReadLine());
             writer.Kill();

@@ -1,6 +1,7 @@
 using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.TestSupport;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Leases;
@@ -150,7 +151,7 @@ public sealed class LeaseHeartbeatTests : IDisposable
 
     private void Execute(string sql)
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();

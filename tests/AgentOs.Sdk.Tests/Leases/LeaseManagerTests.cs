@@ -288,12 +288,12 @@ public sealed class LeaseManagerTests : IDisposable
         var current = successor.TryAcquire(item.Id, TenSeconds)!;
         var zombieWriteRan = false;
 
-        var ex = Assert.Throws<LeaseLostException>(() => zombie.ExecuteFenced(stale, (connection, transaction) =>
+        var ex = Assert.Throws<LeaseLostException>(() => zombie.ExecuteFenced(stale, transaction =>
         {
             zombieWriteRan = true;
-            InsertResult(connection, transaction, "from zombie");
+            InsertResult(transaction, "from zombie");
         }));
-        successor.ExecuteFenced(current, (connection, transaction) => InsertResult(connection, transaction, "from successor"));
+        successor.ExecuteFenced(current, transaction => InsertResult(transaction, "from successor"));
 
         Assert.Equal(LeaseLostReason.Superseded, ex.Reason);
         Assert.False(zombieWriteRan);
@@ -310,9 +310,9 @@ public sealed class LeaseManagerTests : IDisposable
         _clock.Advance(TenSeconds);
         Manager("w2").TryAcquire(item.Id, TenSeconds);
 
-        await Assert.ThrowsAsync<LeaseLostException>(() => zombie.ExecuteFencedAsync(stale, (connection, transaction, _) =>
+        await Assert.ThrowsAsync<LeaseLostException>(() => zombie.ExecuteFencedAsync(stale, (transaction, _) =>
         {
-            InsertResult(connection, transaction, "from zombie");
+            InsertResult(transaction, "from zombie");
             return Task.CompletedTask;
         }));
 
@@ -327,21 +327,21 @@ public sealed class LeaseManagerTests : IDisposable
         var worker = Manager("w1");
         var lease = worker.TryAcquire(item.Id, TenSeconds)!;
 
-        using var connection = _store.OpenConnection();
-        using (var transaction = connection.BeginTransaction())
+        _store.ExecuteWrite(transaction =>
         {
-            Assert.True(worker.IsCurrent(lease, connection, transaction));
-            InsertResult(connection, transaction, "in time");
-            transaction.Commit();
-        }
+            Assert.True(worker.IsCurrent(lease, transaction));
+            InsertResult(transaction, "in time");
+            return true;
+        });
 
         _clock.Advance(TenSeconds);
-        using (var transaction = connection.BeginTransaction())
+        _store.ExecuteWrite(transaction =>
         {
-            Assert.False(worker.IsCurrent(lease, connection, transaction));
-            var ex = Assert.Throws<LeaseLostException>(() => worker.EnsureCurrent(lease, connection, transaction));
+            Assert.False(worker.IsCurrent(lease, transaction));
+            var ex = Assert.Throws<LeaseLostException>(() => worker.EnsureCurrent(lease, transaction));
             Assert.Equal(LeaseLostReason.Expired, ex.Reason);
-        }
+            return false;
+        });
 
         Assert.Equal(["in time"], ReadResults());
     }
@@ -354,9 +354,9 @@ public sealed class LeaseManagerTests : IDisposable
         var worker = Manager("w1");
         var lease = worker.TryAcquire(item.Id, TenSeconds)!;
 
-        Assert.Throws<InvalidOperationException>(() => worker.ExecuteFenced(lease, (connection, transaction) =>
+        Assert.Throws<InvalidOperationException>(() => worker.ExecuteFenced(lease, transaction =>
         {
-            InsertResult(connection, transaction, "half");
+            InsertResult(transaction, "half");
             throw new InvalidOperationException("the write failed half way");
         }));
 
@@ -419,24 +419,22 @@ public sealed class LeaseManagerTests : IDisposable
 
     private void CreateResultsTable()
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = "CREATE TABLE results (value TEXT NOT NULL)";
         command.ExecuteNonQuery();
     }
 
-    private static void InsertResult(SqliteConnection connection, SqliteTransaction transaction, string value)
+    private static void InsertResult(StoreTransaction transaction, string value)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "INSERT INTO results (value) VALUES ($v)";
-        command.Parameters.AddWithValue("$v", value);
+        using var command = transaction.CreateCommand("INSERT INTO results (value) VALUES (@v)");
+        command.SetParameter("@v", value);
         command.ExecuteNonQuery();
     }
 
     private List<string> ReadResults()
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT value FROM results ORDER BY rowid";
         using var reader = command.ExecuteReader();

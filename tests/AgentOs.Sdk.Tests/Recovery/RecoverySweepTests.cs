@@ -2,6 +2,7 @@ using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.Recovery;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.TestSupport;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Recovery;
@@ -264,7 +265,7 @@ public sealed class RecoverySweepTests : IDisposable
     // Test setup only: puts every pending item under an expiring lease in one statement, as many crashed workers would leave them.
     private void LeaseAllExpiringAt(DateTimeOffset expires)
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE work_items
@@ -279,7 +280,7 @@ public sealed class RecoverySweepTests : IDisposable
 
     private void Execute(string sql)
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
@@ -287,7 +288,7 @@ public sealed class RecoverySweepTests : IDisposable
 
     private long CountWhere(string condition)
     {
-        using var connection = _store.OpenConnection();
+        using var connection = (SqliteConnection)_store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT count(*) FROM work_items WHERE {condition}";
         return (long)command.ExecuteScalar()!;

@@ -22,7 +22,7 @@ public sealed class AgentOsStoreTests : IDisposable
         Assert.Equal(Path.GetFullPath(path), store.DatabasePath);
         Assert.Equal(StoreSchema.CurrentVersion, store.SchemaVersion);
         Assert.True(store.SchemaVersion >= StoreSchema.RecoveryTablesVersion);
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
         foreach (var table in StoreSchema.RecoveryTables)
         {
             Assert.Equal(1L, Scalar(connection, $"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '{table}'"));
@@ -36,8 +36,8 @@ public sealed class AgentOsStoreTests : IDisposable
 
         for (var i = 0; i < 3; i++)
         {
-            using var connection = store.OpenConnection();
-            var settings = StoreSettings.Read(connection);
+            using var connection = (SqliteConnection)store.OpenConnection();
+            var settings = StoreSettings.Read((SqliteConnection)connection);
             Assert.Equal("wal", settings.JournalMode);
             Assert.Equal(7000, settings.BusyTimeoutMilliseconds);
             Assert.Equal("full", settings.Synchronous);
@@ -53,7 +53,7 @@ public sealed class AgentOsStoreTests : IDisposable
 
         await using var connection = await store.OpenConnectionAsync();
 
-        var settings = StoreSettings.Read(connection);
+        var settings = StoreSettings.Read((SqliteConnection)connection);
         Assert.Equal("normal", settings.Synchronous);
         Assert.Equal(5000, settings.BusyTimeoutMilliseconds);
     }
@@ -97,7 +97,7 @@ public sealed class AgentOsStoreTests : IDisposable
         clock.Advance(TimeSpan.FromDays(1));
         using var store = AgentOsStore.Open(path, new StoreOptions { TimeProvider = clock });
 
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
         Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM schema_version WHERE version = '0.24'"));
         Assert.Equal(
             DateTimeOffset.Parse("2026-01-29T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(),
@@ -131,7 +131,7 @@ public sealed class AgentOsStoreTests : IDisposable
 
         Assert.Empty(errors);
         using var check = AgentOsStore.Open(path);
-        using var connection = check.OpenConnection();
+        using var connection = (SqliteConnection)check.OpenConnection();
         Assert.Equal((long)StoreSchemaMigrationCount(), Scalar(connection, "SELECT count(*) FROM schema_version"));
     }
 
@@ -140,7 +140,7 @@ public sealed class AgentOsStoreTests : IDisposable
     {
         var path = _temp.Combine("a.db");
         using (var store = AgentOsStore.Open(path))
-        using (var connection = store.OpenConnection())
+        using (var connection = (SqliteConnection)store.OpenConnection())
         {
             Execute(connection, "INSERT INTO schema_version VALUES ('9.1', 9, 1, 'from the future', 'x', 0)");
         }
@@ -207,7 +207,7 @@ public sealed class AgentOsStoreTests : IDisposable
     public void Checkpoint_sequence_numbers_are_unique_per_task()
     {
         using var store = AgentOsStore.Open(_temp.Combine("a.db"));
-        using var connection = store.OpenConnection();
+        using var connection = (SqliteConnection)store.OpenConnection();
         Execute(connection, "INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES ('t', 0, 0)");
         const string Insert = "INSERT INTO checkpoints (checkpoint_id, task_id, checkpoint_type, sequence_number, snapshot, evidence, created_at_ms) VALUES ('{0}', 't', 'step', 1, '{{}}', '[]', 0)";
         Execute(connection, string.Format(System.Globalization.CultureInfo.InvariantCulture, Insert, "c1"));

@@ -17,7 +17,7 @@ public sealed class MultiProcessMigrationTests : IDisposable
     public void Several_processes_opening_a_fresh_database_at_once_migrate_it_exactly_once()
     {
         var path = _temp.Combine("fresh.db");
-        var children = Enumerable.Range(0, Processes).Select(_ => ChildProcess.Start(BuiltProgram.TestHost, ["open-store", path])).ToList();
+        var children = Enumerable.Range(0, Processes).Select(_ => ChildProcess.StartAssembly(BuiltProgram.TestHost, ["open-store", path])).ToList();
         try
         {
             // Every process is started and waiting before any of them opens the store.

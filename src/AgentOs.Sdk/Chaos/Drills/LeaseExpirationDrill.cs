@@ -62,7 +62,7 @@ public sealed class LeaseExpirationDrill : ChaosDrill
             var zombieLease = leaseB with { Holder = "worker-a", Epoch = epochA };
             context.Require(Refused(() => zombie.Renew(zombieLease, LeaseDuration)), "the zombie renewed a lease it lost");
             context.Require(Refused(() => zombie.Release(zombieLease, success: true, output: "late")), "the zombie released a lease it lost");
-            context.Require(Refused(() => zombie.ExecuteFenced(zombieLease, (_, _) => { })), "the zombie wrote under a stale fencing token");
+            context.Require(Refused(() => zombie.ExecuteFenced(zombieLease, _ => { })), "the zombie wrote under a stale fencing token");
             context.RequireEqual(WorkItemStatus.Succeeded, workerB.Release(leaseB, success: true, output: "done by B"), "status after B releases");
             context.Measure("epoch_a", epochA);
             context.Measure("epoch_b", leaseB.Epoch);

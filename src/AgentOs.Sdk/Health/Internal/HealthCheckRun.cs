@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -9,7 +9,7 @@ namespace AgentOs.Sdk.Health.Internal;
 /// <summary>
 /// One run of the start-up checks against one database: the state the checks share (what db_exists found, the read-only
 /// connection and its read snapshot) and the checks themselves. Never writes: every SQLite connection it opens is read-only,
-/// and it never creates a file beside the database (see <see cref="ReadAccess"/>).
+/// and it never creates a file beside the database (see <see cref="SqliteReadAccess"/>).
 /// </summary>
 internal sealed class HealthCheckRun : IDisposable
 {
@@ -38,7 +38,7 @@ internal sealed class HealthCheckRun : IDisposable
     private bool _walExists;
     private bool _shmExists;
     private SqliteFileHeader? _header;
-    private ReadAccess _access;
+    private SqliteReadAccess _access;
     private SqliteConnection? _connection;
     private SqliteTransaction? _snapshot;
     private CancellationTokenRegistration _interruptOnCancel;
@@ -93,7 +93,7 @@ internal sealed class HealthCheckRun : IDisposable
         if (_walExists)
         {
             // The database may be open in another connection, even in this process: it must be read through SQLite only.
-            _access = ReadAccess.SharedReadOnlyShm;
+            _access = SqliteReadAccess.SharedReadOnlyShm;
         }
         else
         {
@@ -104,7 +104,7 @@ internal sealed class HealthCheckRun : IDisposable
             }
 
             _header = header;
-            _access = header.Value.IsWal ? ReadAccess.Immutable : ReadAccess.Locking;
+            _access = header.Value.IsWal ? SqliteReadAccess.Immutable : SqliteReadAccess.Locking;
         }
 
         try
@@ -167,69 +167,13 @@ internal sealed class HealthCheckRun : IDisposable
 
     private SqliteConnection OpenReadOnlyConnection()
     {
-        var dataSource = _access switch
-        {
-            ReadAccess.Immutable => SqliteUri(_path, "immutable=1"),
-            ReadAccess.SharedReadOnlyShm => SqliteUri(_path, "readonly_shm=1"),
-            _ => _path,
-        };
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = dataSource,
-            // Read-only: SQLite refuses every write, and a missing file is an error instead of a new empty database.
-            Mode = SqliteOpenMode.ReadOnly,
-            // A pooled connection would keep the file open after the check.
-            Pooling = false,
-            // The driver retries a busy statement until this many seconds have passed; it cannot count in smaller steps.
-            DefaultTimeout = LockTimeoutSeconds(),
-        }.ToString());
-        try
-        {
-            connection.Open();
-            SetLockTimeout(connection);
-            _interruptOnCancel = _cancellationToken.Register(static state => raw.sqlite3_interrupt(((SqliteConnection)state!).Handle), connection);
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
+        var connection = SqliteReadOnlyConnection.Open(_path, _access, _options.LockTimeout);
+        _interruptOnCancel = _cancellationToken.Register(static state => raw.sqlite3_interrupt(((SqliteConnection)state!).Handle), connection);
+        return connection;
     }
 
-    private int LockTimeoutSeconds() => Math.Max(1, (int)Math.Ceiling(_options.LockTimeout.TotalSeconds));
-
-    private void SetLockTimeout(SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)_options.LockTimeout.TotalMilliseconds}");
-        command.ExecuteNonQuery();
-    }
-
-    /// <summary>A SQLite URI for a path: the characters that URIs reserve are escaped; Windows drive paths get a leading slash.</summary>
-    internal static string SqliteUri(string fullPath, string query)
-    {
-        var path = fullPath.Replace('\\', '/');
-        var builder = new StringBuilder("file:", path.Length + query.Length + 8);
-        if (!path.StartsWith('/'))
-        {
-            builder.Append('/');
-        }
-
-        foreach (var c in path)
-        {
-            if (c is '%' or '?' or '#')
-            {
-                builder.Append(CultureInfo.InvariantCulture, $"%{(int)c:X2}");
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.Append('?').Append(query).ToString();
-    }
+    /// <summary>A SQLite URI for a path; see <see cref="SqliteReadOnlyConnection.Uri"/>.</summary>
+    internal static string SqliteUri(string fullPath, string query) => SqliteReadOnlyConnection.Uri(fullPath, query);
 
     // ---- wal_mode --------------------------------------------------------------------------------------------------
 
@@ -280,7 +224,11 @@ internal sealed class HealthCheckRun : IDisposable
         }
 
         // Back to the check's own, shorter wait for the reads that follow.
-        SetLockTimeout(_connection);
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)_options.LockTimeout.TotalMilliseconds}");
+            command.ExecuteNonQuery();
+        }
 
         var minimum = (long)_options.MinimumBusyTimeout.TotalMilliseconds;
         return configured >= minimum
@@ -304,7 +252,7 @@ internal sealed class HealthCheckRun : IDisposable
         try
         {
             // By version number, never by the time a version was applied.
-            newest = MigrationRunner.NewestApplied(command.Connection!, command.Transaction);
+            newest = SqliteMigrationRunner.NewestApplied(command.Connection!, command.Transaction);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
         {

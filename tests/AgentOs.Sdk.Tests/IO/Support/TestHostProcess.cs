@@ -19,38 +19,13 @@ public static class TestHostProcess
 
     private static Process StartCore(int? asUser, string mode, string[] arguments)
     {
-        // The test runner is normally "dotnet exec testhost.dll"; reuse that muxer, or find one on PATH.
-        string? current = Environment.ProcessPath;
-        string dotnet = current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
-        var start = new ProcessStartInfo
+        if (asUser is { } id && id != ChildProcess.UnprivilegedId)
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (asUser is { } id)
-        {
-            start.FileName = "setpriv";
-            start.ArgumentList.Add($"--reuid={id}");
-            start.ArgumentList.Add($"--regid={id}");
-            start.ArgumentList.Add("--clear-groups");
-            start.ArgumentList.Add(dotnet);
-        }
-        else
-        {
-            start.FileName = dotnet;
+            throw new ArgumentOutOfRangeException(nameof(asUser), id, $"The tests drop only to nobody ({ChildProcess.UnprivilegedId}).");
         }
 
-        start.ArgumentList.Add(AssemblyPath);
-        start.ArgumentList.Add(mode);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
+        // The shared runner knows the muxer, setpriv, and where nobody can reach the program (a staged copy if need be).
+        var start = ChildProcess.AssemblyStartInfo(AssemblyPath, [mode, .. arguments], unprivileged: asUser is not null);
         return Process.Start(start) ?? throw new InvalidOperationException("The TestHost did not start.");
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace AgentOs.Sdk.Storage;
+namespace AgentOs.Sdk.Storage.Sqlite;
 
 /// <summary>
 /// The per-connection settings of a store (busy timeout, synchronous level, foreign keys, WAL), built from

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
-namespace AgentOs.Sdk.Storage;
+namespace AgentOs.Sdk.Storage.Sqlite;
 
-/// <summary>Brings a database to <see cref="StoreSchema.CurrentVersion"/>, one migration per transaction.</summary>
-internal static class MigrationRunner
+/// <summary>Brings a SQLite store to <see cref="StoreSchema.CurrentVersion"/>, one migration per transaction.</summary>
+internal static class SqliteMigrationRunner
 {
     private const string CreateVersionTable = """
         CREATE TABLE IF NOT EXISTS schema_version (
@@ -18,17 +18,17 @@ internal static class MigrationRunner
         ) STRICT;
         """;
 
-    public static SchemaVersion Migrate(AgentOsStore store)
+    public static SchemaVersion Migrate(AgentOsStore store, SqliteStoreProvider provider)
     {
         try
         {
             // Identify the file on a connection that changes nothing, before the store's own connection switches it to WAL.
-            using (var probe = store.OpenUnconfiguredConnection())
+            using (var probe = provider.OpenUnconfiguredConnection())
             {
                 EnsureOurs(store.DatabasePath, probe);
             }
 
-            using var connection = store.OpenConnection();
+            using var connection = (SqliteConnection)store.OpenConnection();
 
             // The common case, a store already at the current version, only reads: many processes opening a busy store
             // must not queue for its write lock just to find that nothing is pending.

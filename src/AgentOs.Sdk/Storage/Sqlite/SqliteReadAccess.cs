@@ -1,7 +1,7 @@
-namespace AgentOs.Sdk.Health.Internal;
+namespace AgentOs.Sdk.Storage.Sqlite;
 
-/// <summary>How the check's read-only connection opens the database, chosen so that it never creates or writes a file.</summary>
-internal enum ReadAccess
+/// <summary>How a read-only connection opens the database, chosen so that it never creates or writes a file.</summary>
+internal enum SqliteReadAccess
 {
     /// <summary>
     /// A WAL database with no <c>-wal</c> file: no connection has it open, and every committed page is in the main file.

@@ -1,0 +1,201 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using AgentOs.Sdk.Storage.UnitOfWork;
+
+namespace AgentOs.Sdk.Storage;
+
+/// <summary>The unit of work every module runs its SQL through: one connection, one transaction, one "now", one retry rule.</summary>
+public sealed partial class AgentOsStore
+{
+    // Never disposed: a write still in flight when the store is disposed must be able to release it.
+    private readonly SemaphoreSlim? _writeGate;
+
+    // The write transaction open on this flow of execution, if any: a second write from inside it is refused (issue 14).
+    private readonly AsyncLocal<StoreTransaction?> _openWrite = new();
+
+    /// <summary>The store's retry rule for transient failures.</summary>
+    internal StoreRetryPolicy RetryPolicy { get; }
+
+    /// <summary>Whether a write transaction of this store is open on the calling flow of execution.</summary>
+    internal bool IsWriteOpen => _openWrite.Value is { IsCompleted: false };
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction on one rented connection and commits it. A transient failure
+    /// (busy, serialization, deadlock) rolls it back and runs it again under <paramref name="retry"/> (default
+    /// <see cref="RetryPolicy"/>); any other database error becomes a <see cref="StoreException"/> that names the store and
+    /// <paramref name="doing"/>. An exception of the work's own rolls back and propagates unchanged.
+    /// </summary>
+    /// <param name="doing">What the work does, for errors ("record the outcome of idempotency key 'k'").</param>
+    /// <param name="clock">The caller's clock; the provider resolves the transaction's "now" from it (or from the server).</param>
+    /// <param name="work">The work; it must not start another write on this store (refused with <see cref="InvalidOperationException"/>).</param>
+    /// <param name="retry">A caller-specific retry rule.</param>
+    /// <param name="cancellationToken">Cancels waiting for the write lock and between retries.</param>
+    internal T Write<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
+        Synchronously(RunAsync(write: true, snapshot: false, async: false, doing, clock, work, retry, cancellationToken));
+
+    /// <summary>Asynchronous <see cref="Write"/>; truly asynchronous where the provider's driver is.</summary>
+    internal ValueTask<T> WriteAsync<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
+        RunAsync(write: true, snapshot: false, async: true, doing, clock, work, retry, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> on a rented connection, outside a transaction unless <paramref name="snapshot"/> asks for one snapshot of its reads.</summary>
+    internal T Read<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, bool snapshot = false, CancellationToken cancellationToken = default) =>
+        Synchronously(RunAsync(write: false, snapshot, async: false, doing, clock, work, retry: null, cancellationToken));
+
+    /// <summary>Asynchronous <see cref="Read"/>.</summary>
+    internal ValueTask<T> ReadAsync<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, bool snapshot = false, CancellationToken cancellationToken = default) =>
+        RunAsync(write: false, snapshot, async: true, doing, clock, work, retry: null, cancellationToken);
+
+    /// <summary>The result of a call made with <c>async: false</c>, which completes synchronously unless the work itself awaited something.</summary>
+    internal static T Synchronously<T>(ValueTask<T> pending) =>
+        pending.IsCompleted ? pending.GetAwaiter().GetResult() : pending.AsTask().GetAwaiter().GetResult();
+
+    private async ValueTask<T> RunAsync<T>(
+        bool write,
+        bool snapshot,
+        bool async,
+        string doing,
+        TimeProvider clock,
+        Func<StoreTransaction, ValueTask<T>> work,
+        StoreRetryPolicy? retry,
+        CancellationToken cancellationToken)
+    {
+        if (write && _openWrite.Value is { IsCompleted: false } open)
+        {
+            throw new InvalidOperationException(
+                $"Cannot {doing}: a write transaction ('{open.Doing}') is already open on this flow of execution on store '{Location}'. "
+                + "A second write transaction would wait for the first one's lock until the busy timeout; write inside the open transaction or after it ends.");
+        }
+
+        var policy = retry ?? RetryPolicy;
+        var asyncIo = async && Provider.HasAsyncIo;
+        var spent = TimeSpan.Zero;
+        for (var attempt = 0; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (write && _writeGate is not null)
+            {
+                // One writer at a time holds SQLite anyway; queueing this store's writers here hands the lock on at once.
+                await EnterWriteGateAsync(asyncIo, doing, cancellationToken).ConfigureAwait(false);
+            }
+
+            StoreConnection? connection = null;
+            StoreTransaction? unit = null;
+            var reusable = false;
+            TimeSpan? backoff = null;
+            try
+            {
+                connection = await _pool.RentAsync(asyncIo, cancellationToken).ConfigureAwait(false);
+                DbTransaction? transaction = write
+                    ? await Provider.BeginWriteAsync(connection.Connection, asyncIo, cancellationToken).ConfigureAwait(false)
+                    : snapshot ? await Provider.BeginSnapshotAsync(connection.Connection, asyncIo, cancellationToken).ConfigureAwait(false) : null;
+                try
+                {
+                    // "Now" is read once the lock is held: a write that waited for the lock past an expiry must see it expired.
+                    var now = await Provider.ReadClockAsync(connection.Connection, transaction, clock, asyncIo, cancellationToken).ConfigureAwait(false);
+                    unit = new StoreTransaction(this, connection, transaction, clock, now, write, asyncIo, doing, cancellationToken);
+                    if (write)
+                    {
+                        _openWrite.Value = unit;
+                    }
+
+                    var result = await work(unit).ConfigureAwait(false);
+                    if (transaction is not null)
+                    {
+                        // The durability point of a write: with synchronous=FULL the WAL is fsynced before Commit returns.
+                        if (asyncIo)
+                        {
+                            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            transaction.Commit();
+                        }
+                    }
+
+                    reusable = true;
+                    return result;
+                }
+                finally
+                {
+                    unit?.Complete();
+                    if (write)
+                    {
+                        _openWrite.Value = null;
+                    }
+
+                    // Disposing an uncommitted transaction rolls it back: nothing of a failed attempt stays in the database.
+                    if (transaction is not null)
+                    {
+                        await DisposeQuietlyAsync(transaction, asyncIo).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (DbException ex) when (Provider.IsTransient(Provider.Classify(ex)) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
+            {
+                // Rolled back above; the connection is closed below and the next attempt starts clean.
+            }
+            catch (DbException ex)
+            {
+                throw Failure(ex, doing);
+            }
+            catch (Exception ex) when (ex is not StoreException)
+            {
+                // The work's own exception: its transaction was rolled back and the connection is still sound.
+                reusable = connection is not null;
+                throw;
+            }
+            finally
+            {
+                if (connection is not null)
+                {
+                    _pool.Return(connection, reusable);
+                }
+
+                if (write)
+                {
+                    _writeGate?.Release();
+                }
+            }
+
+            if (asyncIo)
+            {
+                await Task.Delay(backoff.GetValueOrDefault(), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                Task.Delay(backoff.GetValueOrDefault(), Options.TimeProvider, cancellationToken).GetAwaiter().GetResult();
+            }
+        }
+    }
+
+    private async ValueTask EnterWriteGateAsync(bool async, string doing, CancellationToken cancellationToken)
+    {
+        var entered = async
+            ? await _writeGate!.WaitAsync(Options.BusyTimeout, cancellationToken).ConfigureAwait(false)
+            : _writeGate!.Wait(Options.BusyTimeout, cancellationToken);
+        if (!entered)
+        {
+            throw new StoreException(Location, $"Cannot {doing}: this process's other writers held the store for longer than the busy timeout ({Options.BusyTimeout.TotalMilliseconds:0} ms)");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async ValueTask DisposeQuietlyAsync(DbTransaction transaction, bool async)
+    {
+        try
+        {
+            if (async)
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                transaction.Dispose();
+            }
+        }
+        catch (DbException)
+        {
+            // A rollback that fails leaves nothing committed; the connection is discarded with the error that caused it.
+        }
+    }
+}

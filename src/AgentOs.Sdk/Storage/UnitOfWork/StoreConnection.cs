@@ -1,0 +1,71 @@
+using System.Data.Common;
+using AgentOs.Sdk.Storage.Providers;
+
+namespace AgentOs.Sdk.Storage.UnitOfWork;
+
+/// <summary>
+/// One open, configured connection of the store with its commands prepared once, keyed by their SQL text: a hot path
+/// (a few small statements and a commit) then pays no parsing and no per-open setup. One caller at a time, through
+/// <see cref="StoreConnectionPool"/>.
+/// </summary>
+internal sealed class StoreConnection : IAsyncDisposable, IDisposable
+{
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private readonly StoreDialect _dialect;
+
+    public StoreConnection(DbConnection connection, StoreDialect dialect)
+    {
+        Connection = connection;
+        _dialect = dialect;
+    }
+
+    public DbConnection Connection { get; }
+
+    /// <summary>
+    /// The cached command for <paramref name="portableSql"/>, enlisted in <paramref name="transaction"/>. Its parameters keep
+    /// the values of the last execution: callers set every parameter with <see cref="StoreCommandExtensions.SetParameter"/>.
+    /// </summary>
+    public DbCommand Command(string portableSql, DbTransaction? transaction)
+    {
+        if (!_commands.TryGetValue(portableSql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = _dialect.Translate(portableSql);
+            _commands.Add(portableSql, command);
+        }
+
+        command.Transaction = transaction;
+        return command;
+    }
+
+    /// <summary>A new command (not cached) enlisted in <paramref name="transaction"/>; the caller disposes it.</summary>
+    public DbCommand NewCommand(string portableSql, DbTransaction? transaction)
+    {
+        var command = Connection.CreateCommand();
+        command.CommandText = _dialect.Translate(portableSql);
+        command.Transaction = transaction;
+        return command;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+        Connection.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in _commands.Values)
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _commands.Clear();
+        await Connection.DisposeAsync().ConfigureAwait(false);
+    }
+}
