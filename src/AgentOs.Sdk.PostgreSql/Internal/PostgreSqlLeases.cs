@@ -9,7 +9,7 @@ internal sealed record PostgreSqlLease(string WorkItemId, string Holder, long Ep
 /// Leases, the work queue and the recovery sweep on PostgreSQL, each one write transaction through
 /// <see cref="PostgreSqlDatabase.WriteAsync"/> (the server's clock, retries on conflicts and lost connections).
 /// </summary>
-internal sealed class PostgreSqlLeases(PostgreSqlDatabase database)
+internal sealed class PostgreSqlLeases(PostgreSqlDatabase database, TimeProvider? clock = null)
 {
     public Task<bool> EnqueueAsync(string id, string kind, string? payload = null, int maxAttempts = 3, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
@@ -25,13 +25,13 @@ internal sealed class PostgreSqlLeases(PostgreSqlDatabase database)
                 return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
             },
             "enqueue a work item",
-            cancellationToken: cancellationToken);
+            clock: clock, cancellationToken: cancellationToken);
 
     public Task<PostgreSqlLease?> TryAcquireAsync(string holder, string workItemId, TimeSpan duration, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
             (connection, transaction, now, ct) => AcquireAsync(connection, transaction, PostgreSqlLeaseSql.Acquire, holder, now, duration, ("id", workItemId), ct),
             "acquire a lease",
-            cancellationToken: cancellationToken);
+            clock: clock, cancellationToken: cancellationToken);
 
     public Task<PostgreSqlLease?> TryAcquireNextAsync(string holder, string kind, TimeSpan duration, CancellationToken cancellationToken = default) =>
         database.WriteAsync(
@@ -39,7 +39,7 @@ internal sealed class PostgreSqlLeases(PostgreSqlDatabase database)
                 await AcquireAsync(connection, transaction, PostgreSqlLeaseSql.AcquireNextPending, holder, now, duration, ("kind", kind), ct).ConfigureAwait(false)
                 ?? await AcquireAsync(connection, transaction, PostgreSqlLeaseSql.AcquireNextExpired, holder, now, duration, ("kind", kind), ct).ConfigureAwait(false),
             "acquire the next lease",
-            cancellationToken: cancellationToken);
+            clock: clock, cancellationToken: cancellationToken);
 
     /// <summary>Extends a held lease; null when it is no longer held (expired, taken over, released).</summary>
     public Task<long?> RenewAsync(PostgreSqlLease lease, TimeSpan duration, CancellationToken cancellationToken = default) =>
@@ -52,7 +52,7 @@ internal sealed class PostgreSqlLeases(PostgreSqlDatabase database)
                 return (long?)await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
             },
             "renew a lease",
-            cancellationToken: cancellationToken);
+            clock: clock, cancellationToken: cancellationToken);
 
     /// <summary>Ends a held lease; the status afterwards, or null when it was no longer held (nothing recorded).</summary>
     public Task<string?> ReleaseAsync(PostgreSqlLease lease, bool success, string? output = null, string? error = null, CancellationToken cancellationToken = default) =>
@@ -67,7 +67,7 @@ internal sealed class PostgreSqlLeases(PostgreSqlDatabase database)
                 return (string?)await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
             },
             "release a lease",
-            cancellationToken: cancellationToken);
+            clock: clock, cancellationToken: cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="write"/> in one transaction that first checks, and locks, the lease; false (nothing written)
@@ -91,7 +91,7 @@ internal sealed class PostgreSqlLeases(PostgreSqlDatabase database)
                 return true;
             },
             "write under a lease",
-            cancellationToken: cancellationToken);
+            clock: clock, cancellationToken: cancellationToken);
 
     /// <summary>Sweeps expired leases in pages of <paramref name="batchSize"/>; returns how many were re-queued and failed.</summary>
     public async Task<(int Requeued, int Failed)> SweepAsync(int batchSize = 1000, CancellationToken cancellationToken = default)
@@ -119,7 +119,7 @@ internal sealed class PostgreSqlLeases(PostgreSqlDatabase database)
                     return statuses;
                 },
                 "sweep expired leases",
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+                clock: clock, cancellationToken: cancellationToken).ConfigureAwait(false);
             requeued += page.Count(s => s == "pending");
             failed += page.Count(s => s == "failed");
             if (page.Count < batchSize)

@@ -27,11 +27,11 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
         await new PostgreSqlLeases(hostA.Database).EnqueueAsync("item-1", "k");
 
         var held = await new PostgreSqlLeases(hostA.Database).TryAcquireAsync("worker-a", "item-1", Minute);
-        var stolen = await new PostgreSqlLeases(hostB.Database).TryAcquireAsync("worker-b", "item-1", Minute);
+        var stolen = await new PostgreSqlLeases(hostB.Database, fastClock).TryAcquireAsync("worker-b", "item-1", Minute);
 
         Assert.NotNull(held);
         Assert.Null(stolen);
-        Assert.Null(hostB.Options.TimeProvider);
+        Assert.True(hostB.Options.UseServerClock);
         Assert.True(fastClock.GetUtcNow() > DateTimeOffset.UtcNow.AddMinutes(9));
         // The lease's expiry is on the server's clock: about a minute from the server's now.
         var serverNow = await AdminSql.ScalarAsync<long>(connectionString, "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
@@ -43,11 +43,12 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     {
         var connectionString = await MigratedAsync();
         await using var hostA = await HostAsync(connectionString);
-        await using var skewed = await HostAsync(connectionString, new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10)));
+        var fastClock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10));
+        await using var skewed = await HostAsync(connectionString, useServerClock: false);
         await new PostgreSqlLeases(hostA.Database).EnqueueAsync("item-1", "k");
 
         var held = await new PostgreSqlLeases(hostA.Database).TryAcquireAsync("worker-a", "item-1", Minute);
-        var stolen = await new PostgreSqlLeases(skewed.Database).TryAcquireAsync("worker-b", "item-1", Minute);
+        var stolen = await new PostgreSqlLeases(skewed.Database, fastClock).TryAcquireAsync("worker-b", "item-1", Minute);
 
         Assert.NotNull(held);
         Assert.NotNull(stolen);
@@ -196,8 +197,8 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
         return connectionString;
     }
 
-    private static async Task<PostgreSqlStore> HostAsync(string connectionString, TimeProvider? clock = null) =>
-        await PostgreSqlStore.OpenAsync(connectionString, new PostgreSqlStoreOptions { TimeProvider = clock });
+    private static async Task<PostgreSqlStore> HostAsync(string connectionString, bool useServerClock = true) =>
+        await PostgreSqlStore.OpenAsync(connectionString, new PostgreSqlStoreOptions { UseServerClock = useServerClock });
 
     private static async Task InsertAuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string what, CancellationToken ct)
     {
