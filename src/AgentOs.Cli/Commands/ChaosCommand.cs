@@ -17,7 +17,7 @@ internal static class ChaosCommand
     {
         var scenarios = new Option<int[]>("--scenario", "-s")
         {
-            Description = "Run only these scenarios (1 to 8); repeat the option for several. Default: all.",
+            Description = "Run only these scenarios (1 to 9); repeat the option for several. Default: all.",
             AllowMultipleArgumentsPerToken = true,
             HelpName = "N",
         };
@@ -25,9 +25,9 @@ internal static class ChaosCommand
         {
             foreach (var n in result.GetValueOrDefault<int[]>() ?? [])
             {
-                if (ChaosDrills.All.All(d => d.Number != n))
+                if (CliDrills.All.All(d => d.Number != n))
                 {
-                    result.AddError($"There is no scenario {n}: choose from 1 to {ChaosDrills.All.Count}.");
+                    result.AddError($"There is no scenario {n}: choose from 1 to {CliDrills.All.Count}.");
                 }
             }
         });
@@ -45,31 +45,36 @@ internal static class ChaosCommand
             HelpName = "full|normal",
         };
         synchronous.AcceptOnlyFromAmong("full", "normal");
+        var compare = new Option<bool>("--compare-filesystem-store")
+        {
+            Description = "After drill 9, run its kill loop against the Agent Framework's FileSystemJsonCheckpointStore and report how often that store could not be opened or read (a comparison, never a failure).",
+        };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON instead of a table (progress still goes to standard error)." };
 
-        var command = new Command("chaos", "Run the chaos drills: SIGKILL recovery, concurrent checkpoints, lease expiry, recovery sweep, LLM cache, tool replay, full resume, shared-database contention.")
+        var command = new Command("chaos", "Run the chaos drills: SIGKILL recovery, concurrent checkpoints, lease expiry, recovery sweep, LLM cache, tool replay, full resume, shared-database contention, Agent Framework workflow resume.")
         {
             scenarios,
             directory,
             seed,
             synchronous,
+            compare,
             json,
         };
         command.SetAction(parsed =>
         {
-            var chosen = parsed.GetValue(scenarios) is { Length: > 0 } numbers ? numbers : [.. ChaosDrills.All.Select(d => d.Number)];
+            var chosen = parsed.GetValue(scenarios) is { Length: > 0 } numbers ? numbers : [.. CliDrills.All.Select(d => d.Number)];
             var options = new ChaosDrillOptions
             {
                 WorkDirectory = parsed.GetRequiredValue(directory),
                 Seed = parsed.GetValue(seed),
                 Store = new StoreOptions { Synchronous = Enum.Parse<SynchronousMode>(parsed.GetRequiredValue(synchronous), ignoreCase: true) },
             };
-            return Run(chosen, options, parsed.GetValue(json), console);
+            return Run(chosen, options, parsed.GetValue(compare), parsed.GetValue(json), console);
         });
         return command;
     }
 
-    private static int Run(int[] numbers, ChaosDrillOptions options, bool json, CliConsole console)
+    private static int Run(int[] numbers, ChaosDrillOptions options, bool compareFileSystemStore, bool json, CliConsole console)
     {
         // Progress goes to standard error so that --json output stays clean on standard output.
         options.Progress = new LineProgress(p => console.Error.WriteLine(console.Dim($"[{p.Number}] {p.Name}: {p.Message}")));
@@ -84,7 +89,12 @@ internal static class ChaosCommand
         IReadOnlyList<ChaosDrillResult> results;
         try
         {
-            var drills = numbers.Distinct().Order().Select(n => ChaosDrills.All.Single(d => d.Number == n));
+            var drills = numbers.Distinct().Order().Select(n => CliDrills.All.Single(d => d.Number == n)).ToList();
+            if (compareFileSystemStore && numbers.Contains(9))
+            {
+                drills.Add(CliDrills.FileSystemStoreComparison);
+            }
+
             results = ChaosDrills.RunAllAsync(drills, options, cancel.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)

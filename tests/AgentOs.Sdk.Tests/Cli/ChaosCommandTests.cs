@@ -41,9 +41,9 @@ public sealed class ChaosCommandTests : IDisposable
     [Fact]
     public void An_unknown_scenario_is_a_usage_error()
     {
-        var (exit, _, stderr) = CliRunner.Run("chaos", "--scenario", "9");
+        var (exit, _, stderr) = CliRunner.Run("chaos", "--scenario", "10");
 
         Assert.Equal(2, exit);
-        Assert.Contains("There is no scenario 9", stderr, StringComparison.Ordinal);
+        Assert.Contains("There is no scenario 10", stderr, StringComparison.Ordinal);
     }
 }
