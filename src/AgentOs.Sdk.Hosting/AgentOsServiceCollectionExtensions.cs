@@ -68,6 +68,9 @@ public static class AgentOsServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<AgentOsOptions>>().Value;
             var storeOptions = options.ToStoreOptions(sp.GetRequiredService<TimeProvider>());
+            // The container's logging and metrics flow into every module of the store.
+            storeOptions.LoggerFactory = sp.GetService<ILoggerFactory>();
+            storeOptions.MeterFactory = sp.GetService<IMeterFactory>();
             return AgentOsStore.Open(options.DatabasePath!, storeOptions);
         });
         services.TryAddSingleton(sp => new CheckpointManager(

@@ -15,7 +15,8 @@ internal sealed class TestDirectory : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // No SqliteConnection.ClearAllPools() here: it would close the pools of hosts that other tests are running
+        // (taking their -shm file away mid-check); each host disposes its own store, which clears its pool.
         try
         {
             Directory.Delete(Path, recursive: true);

@@ -389,7 +389,7 @@ public sealed partial class CheckpointManager : IDisposable
         }
     }
 
-    private Checkpoint Create(
+    private Checkpoint CreateCore(
         string taskId,
         string checkpointType,
         string snapshotJson,
@@ -464,7 +464,7 @@ public sealed partial class CheckpointManager : IDisposable
         return new CheckpointStep(this, id, taskId, checkpointType, sequence, workItemId, metadataCopy, DateTimeOffset.FromUnixTimeMilliseconds(startedAt));
     }
 
-    private Checkpoint Commit(CheckpointStep step, string snapshotJson, EvidencePack evidence, CancellationToken cancellationToken)
+    private Checkpoint CommitCore(CheckpointStep step, string snapshotJson, EvidencePack evidence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(evidence);
@@ -572,7 +572,7 @@ public sealed partial class CheckpointManager : IDisposable
         }, cancellationToken);
     }
 
-    private EvidenceVerificationResult Verify(string checkpointId, CancellationToken cancellationToken)
+    private EvidenceVerificationResult VerifyCore(string checkpointId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointId);
         var checkpoint = Read("read a checkpoint", connection => ReadOne(connection, CheckpointSql.SelectById, ("$id", checkpointId)))
@@ -635,7 +635,7 @@ public sealed partial class CheckpointManager : IDisposable
         }
     }
 
-    private void MarkFailed(Checkpoint checkpoint, EvidenceVerificationResult result, CancellationToken cancellationToken) =>
+    private void MarkFailedCore(Checkpoint checkpoint, EvidenceVerificationResult result, CancellationToken cancellationToken) =>
         Write("record a failed re-check", (connection, transaction) =>
         {
             var update = connection.Command(CheckpointSql.MarkVerifiedAsFailed, transaction);

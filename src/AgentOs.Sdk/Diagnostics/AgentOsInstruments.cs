@@ -28,14 +28,11 @@ public static class AgentOsInstruments
     /// <summary>Counter, <c>{file}</c>: files that <c>AtomicFile.Recover</c> rolled forward or back, or temp files it deleted. Tags: <see cref="AgentOsTags.RecoverAction"/>.</summary>
     public const string AtomicFileRecovered = "agentos.atomic_file.recovered";
 
-    /// <summary>Counter, <c>{lease}</c>: leases acquired. Tags: <see cref="AgentOsTags.WorkItemKind"/>, <see cref="AgentOsTags.LeaseTakenOver"/>.</summary>
+    /// <summary>Counter, <c>{lease}</c>: leases acquired (a pending item, or an expired lease taken over). Tags: <see cref="AgentOsTags.WorkItemKind"/>.</summary>
     public const string LeaseAcquired = "agentos.lease.acquired";
 
     /// <summary>Counter, <c>{lease}</c>: leases a worker found it no longer holds (renewal, release or a fenced write refused). Tags: <see cref="AgentOsTags.LeaseLostReason"/>.</summary>
     public const string LeaseLost = "agentos.lease.lost";
-
-    /// <summary>Counter, <c>{lease}</c>: expired leases taken over directly by another acquisition. Tags: <see cref="AgentOsTags.WorkItemKind"/>.</summary>
-    public const string LeaseTakenOver = "agentos.lease.taken_over";
 
     /// <summary>Counter, <c>{work_item}</c>: work items whose expired lease the recovery sweep recovered. Tags: <see cref="AgentOsTags.RecoveryOutcome"/> (<c>requeued</c> or <c>failed</c>).</summary>
     public const string RecoveryRecovered = "agentos.recovery.recovered";
@@ -55,7 +52,7 @@ public static class AgentOsInstruments
     /// <summary>Span: one checkpoint's evidence verified.</summary>
     public const string CheckpointVerifyActivity = "agentos.checkpoint.verify";
 
-    /// <summary>Span: one lease acquisition (a take-over is tagged <see cref="AgentOsTags.LeaseTakenOver"/>).</summary>
+    /// <summary>Span: one lease acquisition, of a pending item or of an expired lease (a take-over).</summary>
     public const string LeaseAcquireActivity = "agentos.lease.acquire";
 
     /// <summary>Span: one run of the recovery sweep.</summary>

@@ -21,10 +21,6 @@ internal static partial class AgentOsLog
         Message = "Worker {Holder} acquired work item {WorkItemId} ({Kind}) at epoch {Epoch}, attempt {Attempt} of {MaxAttempts}")]
     public static partial void LeaseAcquired(ILogger logger, string holder, string workItemId, string kind, long epoch, int attempt, int maxAttempts);
 
-    [LoggerMessage(EventId = 202, EventName = "LeaseTakenOver", Level = LogLevel.Information,
-        Message = "Worker {Holder} took over work item {WorkItemId} ({Kind}) at epoch {Epoch} after the previous lease expired (attempt {Attempt} of {MaxAttempts})")]
-    public static partial void LeaseTakenOver(ILogger logger, string holder, string workItemId, string kind, long epoch, int attempt, int maxAttempts);
-
     [LoggerMessage(EventId = 203, EventName = "LeaseLost", Level = LogLevel.Warning,
         Message = "Worker {Holder} lost lease epoch {Epoch} on work item {WorkItemId} ({Reason}): {Detail}")]
     public static partial void LeaseLost(ILogger logger, string holder, long epoch, string workItemId, string reason, string detail);
@@ -38,6 +34,15 @@ internal static partial class AgentOsLog
     public static partial void SweepBatchFailed(ILogger logger, string databasePath, string error);
 
     [LoggerMessage(EventId = 501, EventName = "ClaimInDoubt", Level = LogLevel.Warning,
-        Message = "Idempotency key {Key} was in doubt (a previous owner's claim expired without an outcome); owner {Owner} runs it again")]
-    public static partial void ClaimInDoubt(ILogger logger, string key, string owner);
+        Message = "Idempotency key {Key} was in doubt: owner {PreviousOwner}'s claim expired without an outcome (it may or may not have run); {Owner} runs it again at epoch {Epoch}")]
+    public static partial void ClaimInDoubt(ILogger logger, string key, string? previousOwner, string owner, long epoch);
+
+    /// <summary>Logs <see cref="ClaimInDoubt"/> when <paramref name="inDoubt"/>: one line at the claim site.</summary>
+    public static void ClaimInDoubtIf(ILogger logger, bool inDoubt, string key, string? previousOwner, string owner, long epoch)
+    {
+        if (inDoubt)
+        {
+            ClaimInDoubt(logger, key, previousOwner, owner, epoch);
+        }
+    }
 }

@@ -36,8 +36,8 @@ public static class AgentOsTags
     /// <summary>The worker that holds or asks for a lease (spans only).</summary>
     public const string LeaseHolder = "agentos.lease.holder";
 
-    /// <summary>Whether an acquisition took over an expired lease (<c>true</c>/<c>false</c>).</summary>
-    public const string LeaseTakenOver = "agentos.lease.taken_over";
+    /// <summary>Which attempt of the work item a lease is (spans only; above 1 after a failure, a sweep or a take-over).</summary>
+    public const string LeaseAttempt = "agentos.lease.attempt";
 
     /// <summary>Why a lease was lost: one of <see cref="Leases.LeaseLostReason"/>, in snake_case.</summary>
     public const string LeaseLostReason = "agentos.lease.lost_reason";

@@ -15,7 +15,7 @@ namespace AgentOs.Sdk.Diagnostics;
 /// (<c>AddMeter("AgentOs.Sdk")</c>, <c>AddSource("AgentOs.Sdk")</c>), a <see cref="MeterListener"/> or an <see cref="ActivityListener"/>.
 /// </summary>
 /// <remarks>
-/// <para>A store opened with <c>StoreOptions.MeterFactory</c> creates its meter through that factory (as
+/// <para>A store opened with <see cref="Storage.StoreOptions.MeterFactory"/> creates its meter through that factory (as
 /// Npgsql does with dependency injection), so the container owns the meter and tests can isolate it; otherwise the
 /// process-wide <see cref="Default"/> is used. <see cref="AtomicFile"/> is static and always reports through <see cref="Default"/>.</para>
 /// <para>Nothing is computed when nobody listens: each site checks <see cref="Instrument.Enabled"/> or
@@ -41,7 +41,6 @@ public sealed class AgentOsTelemetry
         FilesRecovered = meter.CreateCounter<long>(AtomicFileRecovered, "{file}", "Files AtomicFile.Recover rolled forward or back, and temp files it deleted.");
         LeasesAcquired = meter.CreateCounter<long>(LeaseAcquired, "{lease}", "Leases acquired.");
         LeasesLost = meter.CreateCounter<long>(LeaseLost, "{lease}", "Leases a worker found it no longer holds.");
-        LeasesTakenOver = meter.CreateCounter<long>(LeaseTakenOver, "{lease}", "Expired leases taken over by another acquisition.");
         WorkItemsRecovered = meter.CreateCounter<long>(RecoveryRecovered, "{work_item}", "Work items whose expired lease the recovery sweep recovered.");
         CacheLookups = meter.CreateCounter<long>(LlmCacheLookups, "{lookup}", "LLM output cache lookups by result.");
         LedgerCalls = meter.CreateCounter<long>(ToolLedgerCalls, "{call}", "Tool ledger calls by result.");
@@ -58,7 +57,6 @@ public sealed class AgentOsTelemetry
     internal Counter<long> FilesRecovered { get; }
     internal Counter<long> LeasesAcquired { get; }
     internal Counter<long> LeasesLost { get; }
-    internal Counter<long> LeasesTakenOver { get; }
     internal Counter<long> WorkItemsRecovered { get; }
     internal Counter<long> CacheLookups { get; }
     internal Counter<long> LedgerCalls { get; }
@@ -143,7 +141,7 @@ public sealed class AgentOsTelemetry
             .SetTag(AgentOsTags.WorkItemId, workItemId).SetTag(AgentOsTags.WorkItemKind, kind).SetTag(AgentOsTags.LeaseHolder, holder);
     }
 
-    internal void OnLeaseAcquired(Activity? activity, Lease? lease, bool takenOver)
+    internal void OnLeaseAcquired(Activity? activity, Lease? lease)
     {
         if (lease is null)
         {
@@ -152,15 +150,10 @@ public sealed class AgentOsTelemetry
         }
 
         activity?.SetTag(AgentOsTags.WorkItemId, lease.WorkItemId).SetTag(AgentOsTags.WorkItemKind, lease.Kind)
-            .SetTag(AgentOsTags.LeaseEpoch, lease.Epoch).SetTag(AgentOsTags.TaskId, lease.TaskId).SetTag(AgentOsTags.LeaseTakenOver, takenOver);
+            .SetTag(AgentOsTags.LeaseEpoch, lease.Epoch).SetTag(AgentOsTags.TaskId, lease.TaskId).SetTag(AgentOsTags.LeaseAttempt, lease.Attempt);
         if (LeasesAcquired.Enabled)
         {
-            LeasesAcquired.Add(1, new(AgentOsTags.WorkItemKind, lease.Kind), new(AgentOsTags.LeaseTakenOver, takenOver));
-        }
-
-        if (takenOver && LeasesTakenOver.Enabled)
-        {
-            LeasesTakenOver.Add(1, new KeyValuePair<string, object?>(AgentOsTags.WorkItemKind, lease.Kind));
+            LeasesAcquired.Add(1, new KeyValuePair<string, object?>(AgentOsTags.WorkItemKind, lease.Kind));
         }
     }
 
@@ -278,6 +271,29 @@ public sealed class AgentOsTelemetry
         {
             HealthChecksFailed.Add(1, new KeyValuePair<string, object?>(AgentOsTags.HealthCheck, check));
         }
+    }
+
+    /// <summary>
+    /// Restores the caller's current activity after a span was started in a method that returns a task it continues in:
+    /// without this the caller's context would keep the span as its parent for everything it does next.
+    /// </summary>
+    internal static void Detach(Activity? activity, Activity? caller)
+    {
+        if (activity is not null)
+        {
+            Activity.Current = caller;
+        }
+    }
+
+    /// <summary>Makes <paramref name="activity"/> current in an async method (whose context changes do not leak to its caller), and stops it when disposed.</summary>
+    internal static Activity? Attach(Activity? activity)
+    {
+        if (activity is not null)
+        {
+            Activity.Current = activity;
+        }
+
+        return activity;
     }
 
     /// <summary>Marks <paramref name="activity"/> as failed with the exception's type and message (never a payload).</summary>

@@ -60,7 +60,9 @@ public static partial class AtomicFile
             }
         }
 
-        return log.ToResult(fullPath);
+        var result = log.ToResult(fullPath);
+        Diagnostics.AgentOsTelemetry.Default.OnFilesRecovered(result);
+        return result;
     }
 
     private static void RecoverDirectory(string directory, RecoveryLog log)

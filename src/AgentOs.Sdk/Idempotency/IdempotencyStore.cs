@@ -529,6 +529,7 @@ public sealed class IdempotencyStore : IDisposable
         }
 
         var inDoubt = existing is { Status: IdempotencyStatus.InDoubt };
+        Diagnostics.AgentOsLog.ClaimInDoubtIf(_store.Logger, inDoubt, key.Value, existing?.Owner, Owner, epoch);
         var claim = new IdempotencyClaim
         {
             Key = key,

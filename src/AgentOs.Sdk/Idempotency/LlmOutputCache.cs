@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using AgentOs.Sdk.Diagnostics;
 using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Sdk.Idempotency;
@@ -59,21 +61,28 @@ public sealed class LlmOutputCache
             return Task.FromCanceled<string>(cancellationToken);
         }
 
+        var caller = Activity.Current;
+        var activity = AgentOsTelemetry.StartCacheLookup();
         try
         {
             // A hit is answered without entering the claim protocol: one read, no write lock.
             if (!(options?.ForceRefresh ?? false) && _store.TryReplay(key, replayFailures: false, out var cached))
             {
                 Interlocked.Increment(ref _hits);
+                _store.Store.Telemetry.OnCacheLookup(activity, "hit");
+                activity?.Dispose();
                 return Task.FromResult(cached.Result ?? string.Empty);
             }
         }
         catch (Exception ex) when (ex is StoreException or ObjectDisposedException)
         {
+            AgentOsTelemetry.Failed(activity, ex);
+            activity?.Dispose();
             return Task.FromException<string>(ex);
         }
 
-        return ExecuteAsync(key, operation, model, factory, options, cancellationToken);
+        AgentOsTelemetry.Detach(activity, caller);
+        return ExecuteAsync(key, operation, model, factory, options, activity, cancellationToken);
     }
 
     /// <summary>
@@ -138,8 +147,11 @@ public sealed class LlmOutputCache
         string model,
         Func<CancellationToken, Task<string>> factory,
         LlmCacheOptions? options,
+        Activity? activity,
         CancellationToken cancellationToken)
     {
+        // The span goes on here: the factory's own spans (the LLM call) become its children.
+        using var span = AgentOsTelemetry.Attach(activity);
         var result = await _store.ExecuteAsync(
             key,
             async ct =>
@@ -157,6 +169,7 @@ public sealed class LlmOutputCache
             cancellationToken).ConfigureAwait(false);
 
         Interlocked.Increment(ref result.Replayed ? ref _hits : ref _misses);
+        _store.Store.Telemetry.OnCacheLookup(activity, result.Replayed ? "wait" : "miss");
         return result.Outcome.Result ?? string.Empty;
     }
 }

@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AgentOs.Sdk.Diagnostics;
 using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Sdk.Idempotency;
@@ -64,21 +66,29 @@ public sealed class ToolLedger
             return Task.FromCanceled<ToolLedgerResult>(cancellationToken);
         }
 
+        var caller = Activity.Current;
+        var activity = AgentOsTelemetry.StartLedgerCall(tool);
         try
         {
             // A replay is answered without entering the claim protocol: one read, no write lock.
             if (!(options?.ForceExecute ?? false) && _store.TryReplay(key, options?.CacheFailures ?? false, out var recorded))
             {
                 Interlocked.Increment(ref _replays);
-                return Task.FromResult(new ToolLedgerResult(Decode(recorded), Replayed: true));
+                var replayed = new ToolLedgerResult(Decode(recorded), Replayed: true);
+                _store.Store.Telemetry.OnLedgerCall(activity, "replayed");
+                activity?.Dispose();
+                return Task.FromResult(replayed);
             }
         }
         catch (Exception ex) when (ex is StoreException or ObjectDisposedException or InvalidDataException or JsonException)
         {
+            AgentOsTelemetry.Failed(activity, ex);
+            activity?.Dispose();
             return Task.FromException<ToolLedgerResult>(ex);
         }
 
-        return ExecuteAsync(key, tool, command, execute, options, cancellationToken);
+        AgentOsTelemetry.Detach(activity, caller);
+        return ExecuteAsync(key, tool, command, execute, options, activity, cancellationToken);
     }
 
     private async Task<ToolLedgerResult> ExecuteAsync(
@@ -87,8 +97,11 @@ public sealed class ToolLedger
         string command,
         Func<CancellationToken, Task<ToolResult>> execute,
         ToolLedgerOptions? options,
+        Activity? activity,
         CancellationToken cancellationToken)
     {
+        // The span goes on here: the tool's own spans become its children.
+        using var span = AgentOsTelemetry.Attach(activity);
         var result = await _store.ExecuteAsync(
             key,
             async ct =>
@@ -110,6 +123,7 @@ public sealed class ToolLedger
             cancellationToken).ConfigureAwait(false);
 
         Interlocked.Increment(ref result.Replayed ? ref _replays : ref _executions);
+        _store.Store.Telemetry.OnLedgerCall(activity, result.Replayed ? "replayed" : result.PreviousAttemptInDoubt ? "in_doubt" : "executed");
         return new ToolLedgerResult(Decode(result.Outcome), result.Replayed, result.PreviousAttemptInDoubt);
     }
 

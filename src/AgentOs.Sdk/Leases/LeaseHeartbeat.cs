@@ -124,14 +124,14 @@ public sealed class LeaseHeartbeat : IAsyncDisposable, IDisposable
             {
                 // Whatever went wrong (usually a StoreException), the lease can no longer be proven: report it, never
                 // let it escape the timer thread and take the process down.
-                failure = new LeaseLostException(
+                failure = _manager.ReportLost(new LeaseLostException(
                     _lease,
                     LeaseLostReason.RenewalFailed,
                     string.Create(
                         CultureInfo.InvariantCulture,
                         $"The heartbeat of worker '{_lease.Holder}' could not renew lease epoch {_lease.Epoch} on work item '{_lease.WorkItemId}': {ex.Message}. The lease may have lapsed; the worker must stop."),
                     current: null,
-                    innerException: ex);
+                    innerException: ex));
             }
 
             Volatile.Write(ref _failure, failure);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentOs.Sdk.Diagnostics;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Storage.Providers;
 
@@ -24,7 +25,7 @@ namespace AgentOs.Sdk.Leases;
 /// <c>…Async</c> methods are asynchronous where the store's driver is. The manager is thread-safe.
 /// </para>
 /// </remarks>
-public sealed class LeaseManager
+public sealed partial class LeaseManager
 {
     /// <summary>The longest lease a single acquisition or renewal may ask for.</summary>
     public static readonly TimeSpan MaximumDuration = TimeSpan.FromDays(365);
@@ -131,7 +132,8 @@ public sealed class LeaseManager
     {
         ArgumentException.ThrowIfNullOrEmpty(workItemId);
         ValidateDuration(duration, nameof(duration));
-        return _store.Write($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration));
+        using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId, kind: null, WorkerId);
+        return Acquired(activity, _store.Write($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration)));
     }
 
     /// <summary>Asynchronous <see cref="TryAcquire"/>.</summary>
@@ -139,7 +141,8 @@ public sealed class LeaseManager
     {
         ArgumentException.ThrowIfNullOrEmpty(workItemId);
         ValidateDuration(duration, nameof(duration));
-        return await _store.WriteAsync($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration), cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId, kind: null, WorkerId);
+        return Acquired(activity, await _store.WriteAsync($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -150,7 +153,8 @@ public sealed class LeaseManager
     {
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ValidateDuration(duration, nameof(duration));
-        return _store.Write($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration));
+        using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId: null, kind, WorkerId);
+        return Acquired(activity, _store.Write($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration)));
     }
 
     /// <summary>Asynchronous <see cref="TryAcquireNext"/>.</summary>
@@ -158,7 +162,8 @@ public sealed class LeaseManager
     {
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ValidateDuration(duration, nameof(duration));
-        return await _store.WriteAsync($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration), cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId: null, kind, WorkerId);
+        return Acquired(activity, await _store.WriteAsync($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Extends a lease this worker holds to <paramref name="duration"/> from now.</summary>
@@ -455,7 +460,7 @@ public sealed class LeaseManager
         command.SetParameter("@now", now);
     }
 
-    private LeaseLostException Lost(Lease lease, WorkItem? current, long now, string doing)
+    private LeaseLostException LostCore(Lease lease, WorkItem? current, long now, string doing)
     {
         var (reason, detail) = Diagnose(lease, current, now);
         var message = string.Create(

@@ -23,7 +23,7 @@ namespace AgentOs.Sdk.Recovery;
 /// nobody asks for by id, and fails items that ran out of attempts.
 /// </para>
 /// </remarks>
-public sealed class RecoverySweep
+public sealed partial class RecoverySweep
 {
     private const string ScanSql = """
         SELECT work_item_id, lease_epoch, lease_expires_at_ms FROM work_items
@@ -105,7 +105,7 @@ public sealed class RecoverySweep
         }
     }
 
-    private RecoveryStats Run(CancellationToken cancellationToken)
+    private RecoveryStats RunCore(CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
         // One "now" for the whole run: what counts as expired does not move while the sweep works.

@@ -1,7 +1,10 @@
 using System.Data.Common;
+using AgentOs.Sdk.Diagnostics;
 using AgentOs.Sdk.Storage.Providers;
 using AgentOs.Sdk.Storage.Sqlite;
 using AgentOs.Sdk.Storage.UnitOfWork;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentOs.Sdk.Storage;
 
@@ -26,6 +29,8 @@ public sealed partial class AgentOsStore : IDisposable
         _pool = new StoreConnectionPool(provider);
         _writeGate = provider.SingleWriter ? new SemaphoreSlim(1, 1) : null;
         RetryPolicy = StoreRetryPolicy.For(options);
+        Telemetry = AgentOsTelemetry.Create(options.MeterFactory);
+        Logger = options.LoggerFactory?.CreateLogger("AgentOs.Sdk") ?? NullLogger.Instance;
     }
 
     /// <summary>
@@ -39,6 +44,12 @@ public sealed partial class AgentOsStore : IDisposable
 
     /// <summary>The options the store was opened with (a copy: changing the caller's instance later has no effect).</summary>
     public StoreOptions Options { get; }
+
+    /// <summary>The metrics the store's modules report through (<see cref="AgentOsTelemetry.Default"/> unless a meter factory was given).</summary>
+    internal AgentOsTelemetry Telemetry { get; }
+
+    /// <summary>Where the store's modules log their decisions.</summary>
+    internal ILogger Logger { get; }
 
     /// <summary>The schema version of the database after migration.</summary>
     public SchemaVersion SchemaVersion { get; private set; }

@@ -41,7 +41,11 @@ public sealed class StoreOptions
     /// <summary>Where the store's components create their loggers; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>Where the store's components create their meters (instruments named after <c>AgentOs.Sdk</c>); null records no metrics.</summary>
+    /// <summary>
+    /// Where the store's components create their meter (named <c>AgentOs.Sdk</c>, see <c>AgentOsInstruments</c>); with
+    /// dependency injection the container's. Null reports through the process-wide <c>AgentOsTelemetry.Default</c> meter,
+    /// which costs nothing while nobody listens.
+    /// </summary>
     public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>Creates the provider of a server store; set by a provider package's extension method, null for SQLite.</summary>

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using AgentOs.Sdk.Diagnostics;
+
 namespace AgentOs.Sdk.IO.Internal;
 
 /// <summary>
@@ -14,14 +17,19 @@ internal sealed class AtomicWriteSession : IDisposable
     private readonly FileStream _marker;
     private readonly string _dataTemp;
     private readonly string _markerTemp;
+    // AtomicFile is static, so its telemetry is AgentOsTelemetry.Default; timing starts before the temp files are created.
+    private readonly long _started;
+    private readonly Activity? _activity;
     private BackgroundFsync? _dataSync;
     private BackgroundFsync? _tempNamesSync;
     private bool _targetReplaced;
     private bool _committed;
 
     private AtomicWriteSession(
-        string targetPath, AtomicWriteOptions options, DirectoryHandle directory, FileStream data, FileStream marker, string dataTemp, string markerTemp)
+        string targetPath, AtomicWriteOptions options, DirectoryHandle directory, FileStream data, FileStream marker, string dataTemp, string markerTemp, long started, Activity? activity)
     {
+        _started = started;
+        _activity = activity;
         TargetPath = targetPath;
         MarkerPath = targetPath + AtomicFile.OkMarkerSuffix;
         _options = options;
@@ -49,6 +57,7 @@ internal sealed class AtomicWriteSession : IDisposable
     {
         options ??= AtomicWriteOptions.Default;
         cancellationToken.ThrowIfCancellationRequested();
+        long started = Stopwatch.GetTimestamp();
         string directory = Path.GetDirectoryName(fullPath)!;
         Internal.TargetPath.EnsureDirectory(directory, options.CreateDirectories, fullPath);
 
@@ -86,7 +95,7 @@ internal sealed class AtomicWriteSession : IDisposable
                         throw;
                     }
 
-                    var session = new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp);
+                    var session = new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp, started, AgentOsTelemetry.StartAtomicWrite(fullPath));
 
                     // fsync the directory now, while the data is written: the temps' names must be durable before either
                     // rename, or a power cut that keeps one rename and loses the other (POSIX orders neither) would leave
@@ -168,6 +177,7 @@ internal sealed class AtomicWriteSession : IDisposable
                 e) { HResult = e.HResult };
         }
 
+        AgentOsTelemetry.Default.OnAtomicWrite(_activity, _started, size);
         return new AtomicWriteResult(TargetPath, sha256, size, timestamp, MarkerPath);
     }
 
@@ -183,6 +193,7 @@ internal sealed class AtomicWriteSession : IDisposable
             return null;
         }
 
+        AgentOsTelemetry.Failed(_activity, error);
         // Never close a file (or the directory) another thread is still fsyncing.
         _dataSync?.JoinQuietly();
         _tempNamesSync?.JoinQuietly();
@@ -198,6 +209,7 @@ internal sealed class AtomicWriteSession : IDisposable
 
     public void Dispose()
     {
+        _activity?.Dispose();
         _dataSync?.JoinQuietly();
         _tempNamesSync?.JoinQuietly();
         _data.Dispose();
