@@ -6,7 +6,6 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using AgentOs.Sdk.Analyzers.Paths;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -14,108 +13,49 @@ using Microsoft.CodeAnalysis.Operations;
 namespace AgentOs.Sdk.Analyzers.Internal;
 
 /// <summary>
-/// Finds arguments passed to parameters marked <c>[WorkerEntryPoint]</c>. Calls are first filtered by name against the
-/// methods that have such a parameter (declared in this compilation, or in AgentOs.Sdk and assemblies built on it), so
-/// most calls are never bound. Arguments are mapped to parameters through the operation tree, so named and
-/// out-of-order arguments work.
+/// Finds arguments passed to parameters marked <c>[WorkerEntryPoint]</c>, in calls and constructions the compiler has
+/// /// already bound (operation actions): no call is bound for us, and only methods with a delegate parameter are looked
+/// up, once each. Arguments are mapped to parameters through the operation tree, so named and out-of-order arguments
+/// work.
 /// </summary>
 internal sealed class WorkerEntryPointFinder
 {
     public const string AttributeMetadataName = "AgentOs.Sdk.Workers.WorkerEntryPointAttribute";
 
-    // One finder per compilation, shared by AOS002 and AOS003 so the name scan and the per-method answers are paid
-    // once. Keyed weakly: an IDE drops a compilation (and its finder) as soon as the user types.
+    /// <summary>What the rules look at: calls and constructions, already bound by the compiler (no binding of ours).</summary>
+    public static readonly ImmutableArray<OperationKind> CandidateKinds = ImmutableArray.Create(OperationKind.Invocation, OperationKind.ObjectCreation);
+
+    // One finder per compilation, shared by AOS002 and AOS003 so each method's answer is worked out once. Keyed
+    // weakly: an IDE drops a compilation (and its finder) as soon as the user types.
     private static readonly ConditionalWeakTable<Compilation, WorkerEntryPointFinder> Shared = new();
 
     private readonly INamedTypeSymbol _attribute;
-    private readonly ImmutableHashSet<string> _methodNames;
-    private readonly ImmutableHashSet<string> _constructorTypeNames;
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _hasEntryParameter = new(SymbolEqualityComparer.Default);
 
-    private WorkerEntryPointFinder(INamedTypeSymbol attribute, ImmutableHashSet<string> methodNames, ImmutableHashSet<string> constructorTypeNames)
-    {
-        _attribute = attribute;
-        _methodNames = methodNames;
-        _constructorTypeNames = constructorTypeNames;
-    }
-
-    /// <summary>True when some method or constructor visible to the compilation has a <c>[WorkerEntryPoint]</c> parameter.</summary>
-    public bool HasEntryPoints => !_methodNames.IsEmpty || !_constructorTypeNames.IsEmpty;
+    private WorkerEntryPointFinder(INamedTypeSymbol attribute) => _attribute = attribute;
 
     /// <summary>
-    /// The compilation's finder, or null when the compilation does not reference AgentOs.Sdk or no method visible to it
-    /// takes a <c>[WorkerEntryPoint]</c> delegate: the rules then register nothing.
+    /// The compilation's finder, or null when <c>[WorkerEntryPoint]</c> is not in the compilation (AgentOs.Sdk is not
+    /// referenced): the rules then register nothing.
     /// </summary>
     public static WorkerEntryPointFinder? TryCreate(Compilation compilation)
+        => compilation.GetTypeByMetadataName(AttributeMetadataName) is null
+            ? null
+            : Shared.GetValue(compilation, static c => new WorkerEntryPointFinder(c.GetTypeByMetadataName(AttributeMetadataName)!));
+
+    /// <summary>The entry-point arguments of the call or construction being analyzed, with the method or constructor called.</summary>
+    public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(OperationAnalysisContext context)
     {
-        if (compilation.GetTypeByMetadataName(AttributeMetadataName) is null)
+        var (called, arguments) = context.Operation switch
         {
-            return null;
-        }
-
-        var finder = Shared.GetValue(compilation, static c => Create(c, c.GetTypeByMetadataName(AttributeMetadataName)!));
-        return finder.HasEntryPoints ? finder : null;
-    }
-
-    private static WorkerEntryPointFinder Create(Compilation compilation, INamedTypeSymbol attribute)
-    {
-        var methods = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-        var constructors = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-        CollectNames(compilation, attribute, methods, constructors);
-        return new WorkerEntryPointFinder(attribute, methods.ToImmutable(), constructors.ToImmutable());
-    }
-
-    public static readonly ImmutableArray<SyntaxKind> CandidateKinds = ImmutableArray.Create(
-        SyntaxKind.InvocationExpression, SyntaxKind.ObjectCreationExpression, SyntaxKind.ImplicitObjectCreationExpression);
-
-    /// <summary>The entry-point arguments of the call at <c>context.Node</c>, with the method or constructor called.</summary>
-    public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(SyntaxNodeAnalysisContext context)
-    {
-        var node = context.Node;
-
-        // A call with syntax errors in it (an unfinished lambda included) is still being typed: report nothing yet.
-        if (node.ContainsDiagnostics)
-        {
-            yield break;
-        }
-
-        var candidate = node switch
-        {
-            InvocationExpressionSyntax invocation => invocation.Expression switch
-            {
-                IdentifierNameSyntax identifier => _methodNames.Contains(identifier.Identifier.ValueText),
-                GenericNameSyntax generic => _methodNames.Contains(generic.Identifier.ValueText),
-                MemberAccessExpressionSyntax access => _methodNames.Contains(access.Name.Identifier.ValueText),
-                MemberBindingExpressionSyntax binding => _methodNames.Contains(binding.Name.Identifier.ValueText),
-                _ => false,
-            },
-            ObjectCreationExpressionSyntax creation => RightmostName(creation.Type) is { } typeName && _constructorTypeNames.Contains(typeName),
-
-            // A target-typed new() names no type: it is bound only when some constructor takes an entry point at all
-            // (WorkerPool has none), and then only when it has arguments.
-            ImplicitObjectCreationExpressionSyntax implicitCreation => !_constructorTypeNames.IsEmpty && implicitCreation.ArgumentList.Arguments.Count > 0,
-            _ => false,
+            IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
+            IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation.Arguments),
+            _ => (null, ImmutableArray<IArgumentOperation>.Empty),
         };
-        if (!candidate)
-        {
-            yield break;
-        }
 
-        // Resolve the method before building operations: RunAsync and Start are common names on other types.
-        if (context.SemanticModel.GetSymbolInfo(node, context.CancellationToken).Symbol is not IMethodSymbol resolved
-            || !HasEntryParameter(resolved))
-        {
-            yield break;
-        }
-
-        var operation = context.SemanticModel.GetOperation(node, context.CancellationToken);
-        var (arguments, called) = operation switch
-        {
-            IInvocationOperation invocation => (invocation.Arguments, invocation.TargetMethod),
-            IObjectCreationOperation { Constructor: { } constructor } creation => (creation.Arguments, constructor),
-            _ => (ImmutableArray<IArgumentOperation>.Empty, null),
-        };
-        if (called is null)
+        // A method without a delegate parameter is answered without a lookup; the rest once per method. A call with
+        // syntax errors in it (an unfinished lambda included) is still being typed: report nothing yet.
+        if (called is null || !MayTakeDelegate(called) || !HasEntryParameter(called) || context.Operation.Syntax.ContainsDiagnostics)
         {
             yield break;
         }
@@ -127,6 +67,19 @@ internal sealed class WorkerEntryPointFinder
                 yield return (argument, called);
             }
         }
+    }
+
+    private static bool MayTakeDelegate(IMethodSymbol method)
+    {
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.Type.TypeKind == TypeKind.Delegate)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when the parameter takes a delegate and carries <c>[WorkerEntryPoint]</c> (here or where it is overridden).</summary>
@@ -254,122 +207,5 @@ internal sealed class WorkerEntryPointFinder
         }
 
         return false;
-    }
-
-    private static string? RightmostName(TypeSyntax type) => type switch
-    {
-        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-        GenericNameSyntax generic => generic.Identifier.ValueText,
-        QualifiedNameSyntax qualified => RightmostName(qualified.Right),
-        AliasQualifiedNameSyntax aliased => RightmostName(aliased.Name),
-        _ => null,
-    };
-
-    private static void CollectNames(Compilation compilation, INamedTypeSymbol attribute, ImmutableHashSet<string>.Builder methods, ImmutableHashSet<string>.Builder constructors)
-    {
-        // Methods and constructors declared here: a syntax scan of member declarations (bodies are skipped).
-        foreach (var tree in compilation.SyntaxTrees)
-        {
-            AddSourceNames(tree.GetRoot(), methods, constructors);
-        }
-
-        // AgentOs.Sdk itself, and any referenced assembly built on it.
-        var sdk = attribute.ContainingAssembly;
-        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
-        {
-            if (SymbolEqualityComparer.Default.Equals(assembly, sdk)
-                || assembly.Modules.Any(module => module.ReferencedAssemblies.Any(identity => identity.Name == sdk.Name)))
-            {
-                AddMetadataNames(assembly.GlobalNamespace, attribute, methods, constructors);
-            }
-        }
-    }
-
-    private static void AddSourceNames(SyntaxNode node, ImmutableHashSet<string>.Builder methods, ImmutableHashSet<string>.Builder constructors)
-    {
-        foreach (var child in node.ChildNodes())
-        {
-            switch (child)
-            {
-                case BaseNamespaceDeclarationSyntax:
-                    AddSourceNames(child, methods, constructors);
-                    break;
-                case TypeDeclarationSyntax type:
-                    if (type.ParameterList is { } primary && HasEntryAttribute(primary))
-                    {
-                        constructors.Add(type.Identifier.ValueText);
-                    }
-
-                    AddSourceNames(child, methods, constructors);
-                    break;
-                case MethodDeclarationSyntax method when HasEntryAttribute(method.ParameterList):
-                    methods.Add(method.Identifier.ValueText);
-                    break;
-                case ConstructorDeclarationSyntax constructor when HasEntryAttribute(constructor.ParameterList):
-                    constructors.Add(constructor.Identifier.ValueText);
-                    break;
-            }
-        }
-    }
-
-    private static bool HasEntryAttribute(ParameterListSyntax parameters)
-    {
-        foreach (var parameter in parameters.Parameters)
-        {
-            foreach (var list in parameter.AttributeLists)
-            {
-                foreach (var attribute in list.Attributes)
-                {
-                    var name = attribute.Name switch
-                    {
-                        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-                        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
-                        SimpleNameSyntax simple => simple.Identifier.ValueText,
-                        _ => null,
-                    };
-                    if (name is "WorkerEntryPoint" or "WorkerEntryPointAttribute")
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-
-        return false;
-    }
-
-    private static void AddMetadataNames(INamespaceSymbol ns, INamedTypeSymbol attribute, ImmutableHashSet<string>.Builder methods, ImmutableHashSet<string>.Builder constructors)
-    {
-        foreach (var member in ns.GetMembers())
-        {
-            if (member is INamespaceSymbol child)
-            {
-                AddMetadataNames(child, attribute, methods, constructors);
-            }
-            else if (member is INamedTypeSymbol type)
-            {
-                AddTypeNames(type, attribute, methods, constructors);
-            }
-        }
-    }
-
-    private static void AddTypeNames(INamedTypeSymbol type, INamedTypeSymbol attribute, ImmutableHashSet<string>.Builder methods, ImmutableHashSet<string>.Builder constructors)
-    {
-        if (type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal or Accessibility.Protected))
-        {
-            return;
-        }
-
-        foreach (var member in type.GetMembers())
-        {
-            if (member is IMethodSymbol method && method.Parameters.Any(p => p.Type.TypeKind == TypeKind.Delegate && p.HasAttribute(attribute)))
-            {
-                (method.MethodKind == MethodKind.Constructor ? constructors : methods).Add(method.MethodKind == MethodKind.Constructor ? type.Name : method.Name);
-            }
-            else if (member is INamedTypeSymbol nested)
-            {
-                AddTypeNames(nested, attribute, methods, constructors);
-            }
-        }
     }
 }

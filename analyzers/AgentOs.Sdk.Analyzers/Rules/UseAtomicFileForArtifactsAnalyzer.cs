@@ -2,10 +2,9 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using AgentOs.Sdk.Analyzers.Configuration;
+using AgentOs.Sdk.Analyzers.Internal;
 using AgentOs.Sdk.Analyzers.Paths;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -16,7 +15,8 @@ namespace AgentOs.Sdk.Analyzers.Rules;
 /// instead of through <c>AtomicFile</c>, so a crash mid-write leaves a torn file and no proof of what was written.
 /// </summary>
 /// <remarks>
-/// Cheap syntax filters (method and type names) run first; only candidates are bound and turned into operations.
+/// Runs on the operations the compiler has already bound (the .NET SDK's default analyzers ask for them in every build),
+/// so a call costs a name and a type comparison; only a write to a file is looked at further.
 /// A path counts as an artifact when <c>[ArtifactPath]</c> marks it, or when its value, worked out as far as possible,
 /// matches a glob of <c>agentos_sdk.artifact_paths</c> whatever its unknown parts hold.
 /// </remarks>
@@ -27,6 +27,8 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
     public const string AtomicMethodProperty = "AtomicMethod";
 
     internal const string ArtifactPathAttributeName = "AgentOs.Sdk.IO.ArtifactPathAttribute";
+
+    internal const string ArtifactWriterAttributeName = "AgentOs.Sdk.IO.ArtifactWriterAttribute";
 
     internal static readonly DiagnosticDescriptor Rule = new(
         RuleIdentifiers.UseAtomicFileForArtifacts,
@@ -41,11 +43,12 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
     private static readonly HashSet<string> CandidateMethodNames = new(System.StringComparer.Ordinal)
     {
         "WriteAllText", "WriteAllBytes", "WriteAllLines", "WriteAllTextAsync", "WriteAllBytesAsync", "WriteAllLinesAsync",
-        "Create", "CreateText", "OpenWrite", "Open",
+        "Create", "CreateText", "Open", "Copy", "OpenHandle",
     };
 
-    // FileMode values that create or truncate: CreateNew = 1, Create = 2, OpenOrCreate = 4, Truncate = 5.
-    private static readonly HashSet<int> CreatingModes = new() { 1, 2, 4, 5 };
+    // FileMode values that start the file from nothing: CreateNew = 1, Create = 2, Truncate = 5. OpenOrCreate (4) and
+    // Append (6) keep what is there (a lock file, a log), and OpenWrite opens with OpenOrCreate: not reported.
+    private static readonly HashSet<int> CreatingModes = new() { 1, 2, 5 };
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
@@ -65,8 +68,8 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
 
             var analysis = new Analysis(start.Compilation, attribute, file, new ArtifactPathOptions(start.Options.AnalyzerConfigOptionsProvider));
-            start.RegisterSyntaxNodeAction(analysis.AnalyzeInvocation, SyntaxKind.InvocationExpression);
-            start.RegisterSyntaxNodeAction(analysis.AnalyzeObjectCreation, SyntaxKind.ObjectCreationExpression, SyntaxKind.ImplicitObjectCreationExpression);
+            start.RegisterOperationAction(analysis.AnalyzeInvocation, OperationKind.Invocation);
+            start.RegisterOperationAction(analysis.AnalyzeObjectCreation, OperationKind.ObjectCreation);
         });
     }
 
@@ -87,10 +90,12 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         private readonly INamedTypeSymbol? _streamWriter;
         private readonly INamedTypeSymbol? _fileMode;
         private readonly INamedTypeSymbol? _fileStreamOptions;
+        private readonly INamedTypeSymbol? _xmlWriter;
         private readonly PathEvaluator _evaluator;
         private readonly ArtifactPathMarks _marks;
+        private readonly ArtifactWriterFinder _writers;
+        private readonly TemporaryWrites _temporary;
         private readonly ArtifactPathOptions _options;
-        private readonly System.Lazy<ImmutableHashSet<string>> _streamTypeNames;
 
         public Analysis(Compilation compilation, INamedTypeSymbol attribute, INamedTypeSymbol file, ArtifactPathOptions options)
         {
@@ -100,38 +105,25 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             _streamWriter = compilation.GetTypeByMetadataName("System.IO.StreamWriter");
             _fileMode = compilation.GetTypeByMetadataName("System.IO.FileMode");
             _fileStreamOptions = compilation.GetTypeByMetadataName("System.IO.FileStreamOptions");
+            _xmlWriter = compilation.GetTypeByMetadataName("System.Xml.XmlWriter");
             _evaluator = new PathEvaluator(compilation);
-            _marks = new ArtifactPathMarks(attribute, _evaluator);
+            _marks = new ArtifactPathMarks(compilation, attribute, _evaluator);
+            _writers = new ArtifactWriterFinder(compilation.GetTypeByMetadataName(ArtifactWriterAttributeName));
+            _temporary = new TemporaryWrites(file, _fileInfo);
             _options = options;
-            _streamTypeNames = new System.Lazy<ImmutableHashSet<string>>(() => StreamTypeNames(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        public void AnalyzeInvocation(SyntaxNodeAnalysisContext context)
+        public void AnalyzeInvocation(OperationAnalysisContext context)
         {
-            var syntax = (InvocationExpressionSyntax)context.Node;
+            // The compiler has bound the call already: a name and a type comparison decide, nothing is bound for us.
+            var invocation = (IInvocationOperation)context.Operation;
+            var target = invocation.TargetMethod;
+            if (!CandidateMethodNames.Contains(target.Name)
+                || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, _file) || SymbolEqualityComparer.Default.Equals(target.ContainingType, _fileInfo)
+                    || (_xmlWriter is not null && SymbolEqualityComparer.Default.Equals(target.ContainingType, _xmlWriter)))
 
-            // A call with syntax errors in it is still being typed: the parser's guess is not what the user wrote.
-            if (syntax.ContainsDiagnostics)
-            {
-                return;
-            }
-
-            var name = syntax.Expression switch
-            {
-                IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-                MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-                MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-                _ => null,
-            };
-            if (name is null || !CandidateMethodNames.Contains(name))
-            {
-                return;
-            }
-
-            // Resolve the method before building operations: Create and Open are common names on other types.
-            if (context.SemanticModel.GetSymbolInfo(syntax, context.CancellationToken).Symbol is not IMethodSymbol target
-                || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, _file) || SymbolEqualityComparer.Default.Equals(target.ContainingType, _fileInfo))
-                || context.SemanticModel.GetOperation(syntax, context.CancellationToken) is not IInvocationOperation invocation)
+                // A call with syntax errors in it is still being typed: the parser's guess is not what the user wrote.
+                || invocation.Syntax.ContainsDiagnostics)
             {
                 return;
             }
@@ -146,36 +138,17 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             {
                 AnalyzeFileInfoMethod(context, invocation, instance);
             }
+            else if (method.Name == "Create" && Argument(invocation.Arguments, "outputFileName", SpecialType.System_String) is { } output)
+            {
+                // XmlWriter.Create(path, ...) creates or truncates the file, then writes as the document is built.
+                Report(context, invocation, output, "XmlWriter.Create", WriteKind.Stream, null);
+            }
         }
 
-        public void AnalyzeObjectCreation(SyntaxNodeAnalysisContext context)
+        public void AnalyzeObjectCreation(OperationAnalysisContext context)
         {
-            if (context.Node.ContainsDiagnostics)
-            {
-                return;
-            }
-
-            if (context.Node is ObjectCreationExpressionSyntax explicitCreation)
-            {
-                var typeName = RightmostName(explicitCreation.Type);
-                if (typeName is null || (typeName != "FileStream" && typeName != "StreamWriter" && !_streamTypeNames.Value.Contains(typeName)))
-                {
-                    return;
-                }
-            }
-            else if (context.Node is ImplicitObjectCreationExpressionSyntax implicitCreation)
-            {
-                // A target-typed new() names no type: ask for the type alone (no operation tree) and stop unless it is
-                // a FileStream or StreamWriter over a path (which takes at least one argument).
-                if (implicitCreation.ArgumentList.Arguments.Count == 0
-                    || context.SemanticModel.GetTypeInfo(implicitCreation, context.CancellationToken).Type is not { } createdType
-                    || !(SymbolEqualityComparer.Default.Equals(createdType, _fileStream) || SymbolEqualityComparer.Default.Equals(createdType, _streamWriter)))
-                {
-                    return;
-                }
-            }
-
-            if (context.SemanticModel.GetOperation(context.Node, context.CancellationToken) is not IObjectCreationOperation { Constructor: { } constructor } creation)
+            var creation = (IObjectCreationOperation)context.Operation;
+            if (creation.Constructor is not { } constructor || creation.Syntax.ContainsDiagnostics)
             {
                 return;
             }
@@ -219,9 +192,23 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private void AnalyzeFileMethod(SyntaxNodeAnalysisContext context, IInvocationOperation invocation)
+        private void AnalyzeFileMethod(OperationAnalysisContext context, IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
+
+            // File.Copy(source, destination, overwrite: true) rewrites the destination in place; without overwrite it
+            // fails when the destination exists.
+            if (method.Name == "Copy")
+            {
+                if (Argument(invocation.Arguments, "overwrite", SpecialType.System_Boolean) is { ConstantValue: { HasValue: true, Value: true } }
+                    && Argument(invocation.Arguments, "destFileName", SpecialType.System_String) is { } destination)
+                {
+                    Report(context, invocation, destination, "File.Copy", WriteKind.Stream, null);
+                }
+
+                return;
+            }
+
             var path = Argument(invocation.Arguments, "path", SpecialType.System_String);
             if (path is null)
             {
@@ -233,19 +220,19 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                 case "WriteAllText" or "WriteAllBytes" or "WriteAllLines" or "WriteAllTextAsync" or "WriteAllBytesAsync" or "WriteAllLinesAsync":
                     Report(context, invocation, path, "File." + method.Name, WriteKind.WholeFile, method.Name);
                     break;
-                case "Create" or "CreateText" or "OpenWrite":
+                case "Create" or "CreateText":
                     Report(context, invocation, path, "File." + method.Name, WriteKind.Stream, null);
                     break;
-                case "Open" when OpensForCreate(invocation.Arguments, context.CancellationToken):
-                    Report(context, invocation, path, "File.Open", WriteKind.Stream, null);
+                case "Open" or "OpenHandle" when OpensForCreate(invocation.Arguments, context.CancellationToken):
+                    Report(context, invocation, path, "File." + method.Name, WriteKind.Stream, null);
                     break;
             }
         }
 
-        private void AnalyzeFileInfoMethod(SyntaxNodeAnalysisContext context, IInvocationOperation invocation, IOperation instance)
+        private void AnalyzeFileInfoMethod(OperationAnalysisContext context, IInvocationOperation invocation, IOperation instance)
         {
             var name = invocation.TargetMethod.Name;
-            var writes = name is "Create" or "CreateText" or "OpenWrite" || (name == "Open" && OpensForCreate(invocation.Arguments, context.CancellationToken));
+            var writes = name is "Create" or "CreateText" || (name == "Open" && OpensForCreate(invocation.Arguments, context.CancellationToken));
             if (!writes)
             {
                 return;
@@ -352,28 +339,20 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        private void Report(SyntaxNodeAnalysisContext context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
+        private void Report(OperationAnalysisContext context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
         {
-            string shownPath;
-            if (_marks.FindMark(path, context.CancellationToken) is not null)
+            var tree = write.Syntax.SyntaxTree;
+            var shownPath = ArtifactReason(context, path, tree);
+            if (shownPath is null)
             {
-                shownPath = $"'{PathEvaluator.Display(path.Syntax)}' (marked [ArtifactPath])";
+                return;
             }
-            else
+
+            // Writes that leave no torn artifact behind: nothing written, or a temporary file the same method moves or
+            // replaces into place, or deletes.
+            if (TemporaryWrites.WritesNothing(write, kind == WriteKind.WholeFile) || (write.SemanticModel is { } model && _temporary.IsMovedOrDeleted(write, path, model, context.CancellationToken)))
             {
-                var value = _evaluator.Evaluate(path, context.CancellationToken);
-                if (value.IsUnknown)
-                {
-                    return;
-                }
-
-                var glob = _options.GetGlobs(write.Syntax.SyntaxTree).MatchEveryValue(value);
-                if (glob is null)
-                {
-                    return;
-                }
-
-                shownPath = $"'{value.Representative}' (matches '{glob.Text}')";
+                return;
             }
 
             var properties = atomicMethod is null
@@ -381,6 +360,32 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                 : ImmutableDictionary<string, string?>.Empty.Add(AtomicMethodProperty, atomicMethod);
             var replacement = kind == WriteKind.WholeFile ? "AtomicFile." + atomicMethod : "AtomicFile.WriteAsync";
             context.ReportDiagnostic(Diagnostic.Create(Rule, write.Syntax.GetLocation(), properties, api, shownPath, replacement));
+        }
+
+        /// <summary>How the path is shown in the message with the reason it is an artifact; null when it is not one.</summary>
+        private string? ArtifactReason(OperationAnalysisContext context, IOperation path, SyntaxTree tree)
+        {
+            var names = _options.GetNames(tree);
+            var mark = _marks.FindMark(path, names, context.CancellationToken);
+            if (mark is { Kind: MarkKind.Attribute })
+            {
+                return $"'{PathEvaluator.Display(path.Syntax)}' (marked [ArtifactPath])";
+            }
+
+            var value = _evaluator.Evaluate(path, context.CancellationToken);
+            if (!value.IsUnknown && _options.GetGlobs(tree).MatchEveryValue(value) is { } glob)
+            {
+                return $"'{value.Representative}' (matches '{glob.Text}')";
+            }
+
+            if (mark is { } named)
+            {
+                return $"'{PathEvaluator.Display(path.Syntax)}' (named like an artifact: '{named.Symbol.Name}')";
+            }
+
+            return _writers.FindWriter(context.ContainingSymbol, _options.GetWriters(tree)) is { } writer
+                ? $"'{PathEvaluator.Display(path.Syntax)}' (written by {writer})"
+                : null;
         }
 
         private static IOperation? Argument(ImmutableArray<IArgumentOperation> arguments, string name, SpecialType type)
@@ -394,49 +399,6 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
 
             return null;
-        }
-
-        private static string? RightmostName(TypeSyntax type) => type switch
-        {
-            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-            AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
-            _ => null,
-        };
-
-        /// <summary>Alias names (in any file) that stand for FileStream or StreamWriter, so <c>new FS(...)</c> is not missed.</summary>
-        private static ImmutableHashSet<string> StreamTypeNames(Compilation compilation)
-        {
-            var names = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
-            foreach (var tree in compilation.SyntaxTrees)
-            {
-                if (tree.GetRoot() is CompilationUnitSyntax unit)
-                {
-                    AddAliases(unit.Usings, unit.Members, names);
-                }
-            }
-
-            return names.ToImmutable();
-        }
-
-        private static void AddAliases(SyntaxList<UsingDirectiveSyntax> usings, SyntaxList<MemberDeclarationSyntax> members, ImmutableHashSet<string>.Builder names)
-        {
-            foreach (var directive in usings)
-            {
-                if (directive.Alias is { } alias && directive.NamespaceOrType is NameSyntax target
-                    && RightmostName(target) is "FileStream" or "StreamWriter")
-                {
-                    names.Add(alias.Name.Identifier.ValueText);
-                }
-            }
-
-            foreach (var member in members)
-            {
-                if (member is BaseNamespaceDeclarationSyntax ns)
-                {
-                    AddAliases(ns.Usings, ns.Members, names);
-                }
-            }
         }
     }
 }

@@ -41,11 +41,11 @@ public sealed class WorkerEntryPointCanBeStaticAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterSyntaxNodeAction(context => Analyze(context, finder), WorkerEntryPointFinder.CandidateKinds);
+            start.RegisterOperationAction(context => Analyze(context, finder), WorkerEntryPointFinder.CandidateKinds);
         });
     }
 
-    private static void Analyze(SyntaxNodeAnalysisContext context, WorkerEntryPointFinder finder)
+    private static void Analyze(OperationAnalysisContext context, WorkerEntryPointFinder finder)
     {
         foreach (var (argument, called) in finder.FindEntryArguments(context))
         {

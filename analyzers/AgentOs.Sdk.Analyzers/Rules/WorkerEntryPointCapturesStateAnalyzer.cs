@@ -51,11 +51,11 @@ public sealed class WorkerEntryPointCapturesStateAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterSyntaxNodeAction(context => Analyze(context, finder), WorkerEntryPointFinder.CandidateKinds);
+            start.RegisterOperationAction(context => Analyze(context, finder), WorkerEntryPointFinder.CandidateKinds);
         });
     }
 
-    private static void Analyze(SyntaxNodeAnalysisContext context, WorkerEntryPointFinder finder)
+    private static void Analyze(OperationAnalysisContext context, WorkerEntryPointFinder finder)
     {
         foreach (var (argument, called) in finder.FindEntryArguments(context))
         {
@@ -73,7 +73,7 @@ public sealed class WorkerEntryPointCapturesStateAnalyzer : DiagnosticAnalyzer
                     names = WorkerEntryPointFinder.FindCaptures(model, lambda.Syntax, context.CancellationToken).Select(WorkerEntryPointFinder.DisplayName).ToList();
                     break;
                 case IMethodReferenceOperation { Method.MethodKind: MethodKind.LocalFunction, Method.IsStatic: false } localFunction:
-                    names = LocalFunctionCaptures(localFunction.Method, model, context);
+                    names = LocalFunctionCaptures(localFunction.Method, model, context.CancellationToken);
                     break;
                 case IMethodReferenceOperation { Instance: IInstanceReferenceOperation }:
                     names = new[] { "this" };
@@ -100,13 +100,13 @@ public sealed class WorkerEntryPointCapturesStateAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static IReadOnlyList<string> LocalFunctionCaptures(IMethodSymbol localFunction, SemanticModel model, SyntaxNodeAnalysisContext context)
+    private static IReadOnlyList<string> LocalFunctionCaptures(IMethodSymbol localFunction, SemanticModel model, System.Threading.CancellationToken cancellationToken)
     {
         foreach (var reference in localFunction.DeclaringSyntaxReferences)
         {
-            if (reference.SyntaxTree == model.SyntaxTree && reference.GetSyntax(context.CancellationToken) is LocalFunctionStatementSyntax declaration)
+            if (reference.SyntaxTree == model.SyntaxTree && reference.GetSyntax(cancellationToken) is LocalFunctionStatementSyntax declaration)
             {
-                return WorkerEntryPointFinder.FindCaptures(model, declaration, context.CancellationToken).Select(WorkerEntryPointFinder.DisplayName).ToList();
+                return WorkerEntryPointFinder.FindCaptures(model, declaration, cancellationToken).Select(WorkerEntryPointFinder.DisplayName).ToList();
             }
         }
 

@@ -91,7 +91,9 @@ internal static class CrashScenarios
         byte[] oldMarker = File.ReadAllBytes(target + AtomicFile.OkMarkerSuffix);
         AtomicFile.WriteAllBytes(target, NewBytes);
         File.Move(target + AtomicFile.OkMarkerSuffix, Path.Combine(dir, $".{Target}.0123456789abcdef.ok.tmp"));
+#pragma warning disable AOS001 // Sets up the state a crash leaves mid-write: the old marker back in place beside new data.
         File.WriteAllBytes(target + AtomicFile.OkMarkerSuffix, oldMarker);
+#pragma warning restore AOS001
         File.WriteAllBytes(Path.Combine(dir, $".{Target}.fedcba9876543210.tmp"), Seeded(4, 3_000));
     }
 
@@ -99,7 +101,9 @@ internal static class CrashScenarios
     private static void WriteInPlace(string target, byte[] content)
     {
         File.WriteAllBytes(target, content);
+#pragma warning disable AOS001 // The scenario is the in-place write: the explorer shows the torn states it leaves.
         File.WriteAllBytes(target + AtomicFile.OkMarkerSuffix, Marker(target, content));
+#pragma warning restore AOS001
     }
 
     /// <summary>Temp files written and fsynced, renamed over the pair, but the directory never fsynced.</summary>

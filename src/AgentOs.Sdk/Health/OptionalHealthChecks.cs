@@ -13,7 +13,10 @@ public enum OptionalHealthChecks
     /// <summary><c>sqlite_version</c>: the SQLite library in use is free of the WAL-reset corruption bug.</summary>
     SqliteVersion = 2,
 
-    /// <summary><c>quick_check</c>: <c>PRAGMA quick_check</c>, bounded by <see cref="StartupHealthCheckOptions.QuickCheckTimeout"/>.</summary>
+    /// <summary>
+    /// <c>quick_check</c>: <c>PRAGMA quick_check</c>, bounded by <see cref="StartupHealthCheckOptions.QuickCheckTimeout"/>.
+    /// It reads every page, so it runs only at <see cref="HealthCheckDepth.Deep"/>.
+    /// </summary>
     QuickCheck = 4,
 
     /// <summary><c>directory_writable</c>: the database's directory accepts new files.</summary>

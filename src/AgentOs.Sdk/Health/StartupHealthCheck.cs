@@ -6,8 +6,10 @@ namespace AgentOs.Sdk.Health;
 /// <summary>
 /// Proves at start-up, in about a millisecond, that an AgentOs store is configured as the recovery features need:
 /// the file exists, it is in WAL mode, the store's connections wait long enough for locks, the schema is at least 0.24
-/// with every recovery table, and, optionally, that it is an AgentOs store, the SQLite library is safe, the file passes
-/// <c>quick_check</c> and its directory accepts the <c>-wal</c>/<c>-shm</c> files.
+/// with every recovery table, and, optionally, that it is an AgentOs store, the SQLite library is safe and its directory
+/// accepts the <c>-wal</c>/<c>-shm</c> files. It reads the same few pages whatever the store's size; the deep check
+/// (<see cref="StartupHealthCheckOptions.Depth"/> = <see cref="HealthCheckDepth.Deep"/>) adds <c>quick_check</c>, which
+/// reads every page.
 /// </summary>
 /// <remarks>
 /// <para>The check never creates, migrates or modifies the database, and never creates a file beside it: it opens it
@@ -51,16 +53,22 @@ public sealed class StartupHealthCheck
     /// <paramref name="logger"/> when given, else to the console), and acts on failures as <paramref name="mode"/> says:
     /// <see cref="HealthCheckMode.Strict"/> throws, <see cref="HealthCheckMode.Safe"/> returns a report whose
     /// <see cref="StartupHealthReport.RecoveryEnabled"/> is false, <see cref="HealthCheckMode.Dev"/> warns and goes on.
+    /// <paramref name="depth"/> <see cref="HealthCheckDepth.Deep"/> adds <c>quick_check</c> (it reads the whole database).
     /// </summary>
     /// <exception cref="StartupHealthCheckException">A check failed in <see cref="HealthCheckMode.Strict"/> mode; the message lists every failed check.</exception>
-    public static StartupHealthReport Run(string databasePath, HealthCheckMode mode = HealthCheckMode.Strict, bool verbose = true, ILogger? logger = null)
+    public static StartupHealthReport Run(
+        string databasePath,
+        HealthCheckMode mode = HealthCheckMode.Strict,
+        bool verbose = true,
+        ILogger? logger = null,
+        HealthCheckDepth depth = HealthCheckDepth.Fast)
     {
         if (!Enum.IsDefined(mode))
         {
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown health check mode.");
         }
 
-        var report = new StartupHealthCheck(databasePath, new StartupHealthCheckOptions { Logger = logger }).RunAllChecks().WithMode(mode);
+        var report = new StartupHealthCheck(databasePath, new StartupHealthCheckOptions { Logger = logger, Depth = depth }).RunAllChecks().WithMode(mode);
         if (verbose)
         {
             Print(report, logger);
@@ -120,7 +128,8 @@ public sealed class StartupHealthCheck
             (HealthCheckNames.RecoveryTables, run.RecoveryTables, true),
             (HealthCheckNames.ApplicationId, run.ApplicationId, optional.HasFlag(OptionalHealthChecks.ApplicationId)),
             (HealthCheckNames.SqliteVersion, HealthCheckRun.SqliteVersion, optional.HasFlag(OptionalHealthChecks.SqliteVersion)),
-            (HealthCheckNames.QuickCheck, run.QuickCheck, optional.HasFlag(OptionalHealthChecks.QuickCheck)),
+            // The one check whose cost grows with the data (it reads every page): deep checks only.
+            (HealthCheckNames.QuickCheck, run.QuickCheck, optional.HasFlag(OptionalHealthChecks.QuickCheck) && _options.Depth == HealthCheckDepth.Deep),
             (HealthCheckNames.DirectoryWritable, run.DirectoryWritable, optional.HasFlag(OptionalHealthChecks.DirectoryWritable)),
         ];
 

@@ -21,7 +21,16 @@ public sealed class StartupHealthCheckOptions
     /// <summary>How long <c>quick_check</c> may run before it is stopped and reported as not finished. Default 5 seconds.</summary>
     public TimeSpan QuickCheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Which optional checks run. Default <see cref="OptionalHealthChecks.All"/>.</summary>
+    /// <summary>
+    /// How much of the database the check reads. Default <see cref="HealthCheckDepth.Fast"/>: a constant cost, whatever the
+    /// store's size; <see cref="HealthCheckDepth.Deep"/> adds <c>quick_check</c>, which reads every page.
+    /// </summary>
+    public HealthCheckDepth Depth { get; set; } = HealthCheckDepth.Fast;
+
+    /// <summary>
+    /// Which optional checks run. Default <see cref="OptionalHealthChecks.All"/>. <c>quick_check</c> runs only at
+    /// <see cref="HealthCheckDepth.Deep"/>.
+    /// </summary>
     public OptionalHealthChecks OptionalChecks { get; set; } = OptionalHealthChecks.All;
 
     /// <summary>
@@ -52,6 +61,11 @@ public sealed class StartupHealthCheckOptions
         if (QuickCheckTimeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(QuickCheckTimeout), QuickCheckTimeout, "The quick_check timeout cannot be negative.");
+        }
+
+        if (!Enum.IsDefined(Depth))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Depth), Depth, "Unknown health check depth.");
         }
 
         ArgumentNullException.ThrowIfNull(StoreOptions);

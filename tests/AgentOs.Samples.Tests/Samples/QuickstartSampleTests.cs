@@ -18,7 +18,7 @@ public sealed class QuickstartSampleTests : IDisposable
 
         Assert.True(first.ExitCode == 0, first.Output);
         Assert.Contains($"Store: {Path.Combine(_work.Path, "store", "agentos.db")}", first.Output, StringComparison.Ordinal);
-        Assert.Contains("Health: 9 checks passed", first.Output, StringComparison.Ordinal);
+        Assert.Contains("Health: 8 checks passed", first.Output, StringComparison.Ordinal);
         Assert.Contains("Checkpoint: #1 Verified", first.Output, StringComparison.Ordinal);
         Assert.Contains("Verify artifact: valid", first.Output, StringComparison.Ordinal);
         Assert.Contains("Verify checkpoint: verified", first.Output, StringComparison.Ordinal);

@@ -265,7 +265,6 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                 void M()
                 {
                     using var a = {|AOS001:File.Create("artifacts/a.bin")|};
-                    using var b = {|AOS001:File.OpenWrite("artifacts/b.bin")|};
                     using var c = {|AOS001:File.CreateText("artifacts/c.txt")|};
                     using var d = {|AOS001:File.Open("artifacts/d.bin", FileMode.Truncate, FileAccess.Write)|};
                 }
@@ -283,7 +282,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                 {
                     using var a = {|AOS001:new FileStream("artifacts/a.bin", FileMode.Create)|};
                     using var b = {|AOS001:new FileStream("artifacts/b.bin", FileMode.CreateNew, FileAccess.Write)|};
-                    using var c = {|AOS001:new FileStream("artifacts/c.bin", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096)|};
+                    using var c = {|AOS001:new FileStream("artifacts/c.bin", FileMode.Create, FileAccess.ReadWrite, FileShare.None, 4096)|};
                     using FileStream d = {|AOS001:new("artifacts/d.bin", new FileStreamOptions { Mode = FileMode.Truncate, Access = FileAccess.Write })|};
                 }
             }
@@ -319,7 +318,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                 {
                     var info = new FileInfo(Path.Combine(root, "checkpoints", "state.json"));
                     using var a = {|AOS001:info.Create()|};
-                    using var b = {|AOS001:new FileInfo("artifacts/b.bin").OpenWrite()|};
+                    using var b = {|AOS001:new FileInfo("artifacts/b.bin").CreateText()|};
                     using var c = {|AOS001:info.Open(FileMode.Create)|};
                 }
             }
@@ -334,8 +333,8 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             {
                 void M(string root)
                 {
-                    {|AOS001:File.WriteAllText(Path.Combine(root, "reports", "daily.csv"), "")|};
-                    {|AOS001:File.WriteAllText("state/ledger.json", "")|};
+                    {|AOS001:File.WriteAllText(Path.Combine(root, "reports", "daily.csv"), "x")|};
+                    {|AOS001:File.WriteAllText("state/ledger.json", "x")|};
                     File.WriteAllText("artifacts/not-any-more.json", "");
                 }
             }
@@ -373,8 +372,8 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             {
                 void M()
                 {
-                    {|AOS001:File.WriteAllText(@".\out\artifacts\r.json", "")|};
-                    {|AOS001:File.WriteAllText("./out/./checkpoints/c.json", "")|};
+                    {|AOS001:File.WriteAllText(@".\out\artifacts\r.json", "x")|};
+                    {|AOS001:File.WriteAllText("./out/./checkpoints/c.json", "x")|};
                 }
             }
             """);
@@ -461,6 +460,272 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                     using var c = File.Open("artifacts/c.bin", FileMode.Open, FileAccess.ReadWrite);
                     using var d = new FileStream("artifacts/d.bin", mode);
                     using var e = File.OpenRead("artifacts/e.bin");
+
+                    // Keep what is there: a lock file, a file updated in place on purpose.
+                    using var f = new FileStream("artifacts/f.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    using var g = File.OpenWrite("artifacts/g.bin");
+                    using var h = new FileInfo("artifacts/h.bin").OpenWrite();
+                    using var i = File.OpenHandle("artifacts/i.bin", FileMode.OpenOrCreate, FileAccess.Write);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Writes_of_nothing_are_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System;
+            using System.IO;
+            class C
+            {
+                void M(string root)
+                {
+                    var ready = Path.Combine(root, "artifacts", "ready");
+                    File.WriteAllText(ready, "");
+                    File.WriteAllText(ready, string.Empty);
+                    File.WriteAllBytes(ready, Array.Empty<byte>());
+                    File.WriteAllBytes(ready, new byte[0]);
+                    File.WriteAllBytes(ready, []);
+                    File.WriteAllLines(ready, Array.Empty<string>());
+                    File.Create(ready).Dispose();
+                    (File.Create(ready)).Close();
+                    using (File.Create(ready)) { }
+                    using (var s = new FileStream(ready, FileMode.Create)) { }
+                    {|AOS001:File.WriteAllText(ready, " ")|};
+                    {|AOS001:File.Create(ready)|}.Write([1]);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_temporary_file_moved_or_replaced_into_place_or_deleted_by_the_same_method_is_not_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                private readonly string _root = "x";
+
+                void Save(string json)
+                {
+                    var target = Path.Combine(_root, "checkpoints", "state.json");
+                    var temp = target + ".tmp";
+                    File.WriteAllText(temp, json);
+                    File.Move(temp, target, overwrite: true);
+                }
+
+                void Swap(string json)
+                {
+                    File.WriteAllText(Path.Combine(_root, "checkpoints", "next.json"), json);
+                    File.Replace(Path.Combine(_root, "checkpoints", "next.json"), Path.Combine(_root, "checkpoints", "live.json"), null);
+                    using (var w = new StreamWriter(Path.Combine(_root, "artifacts", "a.tmp")))
+                    {
+                        w.Write(json);
+                    }
+
+                    new FileInfo(Path.Combine(_root, "artifacts", "a.tmp")).MoveTo(Path.Combine(_root, "artifacts", "a.json"), true);
+                }
+
+                string Scratch(string json)
+                {
+                    var scratch = Path.Combine(_root, "artifacts", "probe");
+                    File.WriteAllText(scratch, json);
+                    var back = File.ReadAllText(scratch);
+                    File.Delete(scratch);
+                    return back;
+                }
+
+                void MovedAwayFirst(byte[] marker)
+                {
+                    // The old file is moved away before the write: the write itself is still in place.
+                    var ok = Path.Combine(_root, "checkpoints", "state.json.ok");
+                    File.Move(ok, ok + ".old");
+                    {|AOS001:File.WriteAllBytes(ok, marker)|};
+                }
+
+                void MovedElsewhere(string json)
+                {
+                    // Moving another file, in another method, proves nothing about this one.
+                    {|AOS001:File.WriteAllText(Path.Combine(_root, "checkpoints", "kept.json"), json)|};
+                    File.Move(Path.Combine(_root, "checkpoints", "other.json"), Path.Combine(_root, "checkpoints", "old.json"));
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Copy_with_overwrite_OpenHandle_and_XmlWriter_are_reported()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using System.Xml;
+            class C
+            {
+                void M(string source, bool overwrite)
+                {
+                    {|#0:File.Copy(source, "artifacts/model.bin", overwrite: true)|};
+                    {|AOS001:File.Copy(source, "artifacts/model2.bin", true)|};
+                    File.Copy(source, "artifacts/model3.bin");
+                    File.Copy(source, "artifacts/model4.bin", overwrite);
+                    File.Copy("artifacts/model.bin", "backup/model.bin", true);
+                    using var h = {|AOS001:File.OpenHandle("checkpoints/h.bin", FileMode.Create, FileAccess.Write)|};
+                    using var x = {|AOS001:XmlWriter.Create("artifacts/junit.xml")|};
+                    using var y = {|AOS001:XmlWriter.Create("artifacts/junit2.xml", new XmlWriterSettings { Indent = true })|};
+                    using var z = XmlWriter.Create(new StringWriter());
+                }
+            }
+            """,
+            Verify.Diagnostic("AOS001").WithLocation(0).WithArguments("File.Copy", "'artifacts/model.bin' (matches '**/artifacts/**')", "AtomicFile.WriteAsync"));
+
+    [Fact]
+    public Task Names_that_say_checkpoint_or_artifact_mark_the_path_unless_turned_off()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class Options
+            {
+                public string CheckpointDirectory { get; set; } = "";
+            }
+            class C
+            {
+                void M(string checkpointPath, string artifactsDir, string ARTIFACT_FILE, Options options, string outputPath, string checkpointer, byte[] data)
+                {
+                    {|#0:File.WriteAllBytes(checkpointPath, data)|};
+                    {|AOS001:File.WriteAllBytes(Path.Combine(artifactsDir, "w.bin"), data)|};
+                    {|AOS001:File.WriteAllBytes(ARTIFACT_FILE, data)|};
+                    {|AOS001:File.WriteAllBytes(Path.Combine(options.CheckpointDirectory, "e.json"), data)|};
+                    File.WriteAllBytes(outputPath, data);
+                    File.WriteAllBytes(checkpointer, data);
+                    File.WriteAllBytes(Path.Combine(outputPath, checkpointPath), data);
+                }
+            }
+            """,
+            Verify.Diagnostic("AOS001").WithLocation(0).WithArguments("File.WriteAllBytes", "'checkpointPath' (named like an artifact: 'checkpointPath')", "AtomicFile.WriteAllBytes"));
+
+    [Fact]
+    public Task Name_matching_can_be_turned_off_or_given_other_words()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string checkpointPath, string snapshotFile, byte[] data)
+                {
+                    File.WriteAllBytes(checkpointPath, data);
+                    {|AOS001:File.WriteAllBytes(snapshotFile, data)|};
+                }
+            }
+            """,
+            editorConfig: """
+            root = true
+            [*.cs]
+            agentos_sdk.artifact_path_names = snapshot
+            """,
+            topLevel: false,
+            withSdk: true);
+
+    [Fact]
+    public Task Writes_inside_a_checkpoint_store_are_reported_whatever_the_path()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using System.Threading.Tasks;
+            namespace Microsoft.Agents.AI.Workflows
+            {
+                public interface ICheckpointStore<T> { ValueTask Save(string runId, T value); }
+                public abstract class JsonCheckpointStore : ICheckpointStore<string> { public abstract ValueTask Save(string runId, string value); }
+            }
+            namespace App
+            {
+                using Microsoft.Agents.AI.Workflows;
+                sealed class FileStore(string dir) : JsonCheckpointStore
+                {
+                    public override ValueTask Save(string runId, string value)
+                    {
+                        using var s = {|#0:File.Open(Path.Combine(dir, runId), FileMode.Create)|};
+                        return default;
+                    }
+                }
+                sealed class TypedStore(string dir) : ICheckpointStore<int>
+                {
+                    public ValueTask Save(string runId, int value)
+                    {
+                        var write = () => {|#1:File.WriteAllText(Path.Combine(dir, runId), value.ToString())|};
+                        write();
+                        return default;
+                    }
+
+                    sealed class Nested
+                    {
+                        void Index(string p) => {|AOS001:File.WriteAllText(p, "[]")|};
+                    }
+                }
+                sealed class NotAStore(string dir)
+                {
+                    public void Save(string runId, string value) => File.WriteAllText(Path.Combine(dir, runId), value);
+                }
+            }
+            """,
+            Verify.Diagnostic("AOS001").WithLocation(0).WithArguments("File.Open", "'Path.Combine(dir, runId)' (written by 'FileStore', which derives from 'JsonCheckpointStore')", "AtomicFile.WriteAsync"),
+            Verify.Diagnostic("AOS001").WithLocation(1).WithArguments("File.WriteAllText", "'Path.Combine(dir, runId)' (written by 'TypedStore', which implements 'ICheckpointStore')", "AtomicFile.WriteAllText"));
+
+    [Fact]
+    public Task ArtifactWriter_attribute_and_option_mark_types_and_members()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using AgentOs.Sdk.IO;
+            namespace App
+            {
+                [ArtifactWriter]
+                interface IExporter { }
+                sealed class CsvExporter : IExporter
+                {
+                    public void Export(string path) => {|AOS001:File.WriteAllText(path, "a,b")|};
+                }
+                sealed class Reports
+                {
+                    [ArtifactWriter]
+                    public void Publish(string path) => {|AOS001:File.WriteAllText(path, "r")|};
+                    public void Draft(string path) => File.WriteAllText(path, "d");
+                    public void Named(string path) => {|AOS001:File.WriteAllText(path, "n")|};
+                }
+                sealed class Snapshots
+                {
+                    public void Save(string path) => {|AOS001:File.WriteAllText(path, "s")|};
+                }
+            }
+            """,
+            editorConfig: """
+            root = true
+            [*.cs]
+            agentos_sdk.artifact_writers = App.Snapshots, App.Reports.Named
+            """,
+            topLevel: false,
+            withSdk: true);
+
+    [Fact]
+    public Task ArtifactPath_is_followed_through_path_building_helpers()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            using AgentOs.Sdk.IO;
+            class Outputs
+            {
+                [ArtifactPath] public string Root { get; } = "";
+                private string Under(string name) => Path.Combine(Root, name);
+                private string Report(string kind) { return Under(kind + ".json"); }
+                private static string Join(string folder, string name) => Path.Combine(folder, name);
+                private string NotMarked(string name) => Path.Combine("/tmp", name);
+                public virtual string Virtual(string name) => Path.Combine(Root, name);
+
+                void M(string json)
+                {
+                    {|AOS001:File.WriteAllText(Under("a.json"), json)|};
+                    {|AOS001:File.WriteAllText(Report("b"), json)|};
+                    {|AOS001:File.WriteAllText(Join(Root, "c.json"), json)|};
+                    File.WriteAllText(Join("/tmp", "d.json"), json);
+                    File.WriteAllText(NotMarked("e.json"), json);
+                    File.WriteAllText(Virtual("f.json"), json);
                 }
             }
             """);
@@ -536,8 +801,8 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             {
                 void M([ArtifactPath] string marked)
                 {
-                    File.WriteAllText("artifacts/report.json", "");
-                    {|AOS001:File.WriteAllText(marked, "")|};
+                    File.WriteAllText("artifacts/report.json", "x");
+                    {|AOS001:File.WriteAllText(marked, "x")|};
                 }
             }
             """,

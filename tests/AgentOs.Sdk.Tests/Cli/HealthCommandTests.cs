@@ -23,12 +23,13 @@ public sealed class HealthCommandTests : IDisposable
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal($"AgentOs store health: {path}", lines[0]);
         Assert.Matches(@"^  CHECK\s+RESULT\s+TIME  MESSAGE$", lines[1]);
-        foreach (var (name, line) in HealthAssert.AllChecks.Zip(lines[2..]))
+        Assert.Equal(HealthAssert.StartupChecks.Length + 3, lines.Length);
+        foreach (var (name, line) in HealthAssert.StartupChecks.Zip(lines[2..]))
         {
             Assert.Matches($@"^  {name}\s+PASS\s+\d+\.\d\d ms  \S", line);
         }
 
-        Assert.Matches(@"^  9 passed, 0 failed in \d+\.\d\d ms \(SQLite [\d.]+, schema 0\.24\): healthy: recovery enabled$", lines[^1]);
+        Assert.Matches(@"^  8 passed, 0 failed in \d+\.\d\d ms \(SQLite [\d.]+, schema 0\.24\): healthy: recovery enabled$", lines[^1]);
         // Redirected output (a CI log) carries no colour codes.
         Assert.DoesNotContain('\e', stdout);
         Assert.Empty(stderr);
@@ -46,6 +47,20 @@ public sealed class HealthCommandTests : IDisposable
         Assert.Equal(path, json.RootElement.GetProperty("database_path").GetString());
         Assert.Equal("strict", json.RootElement.GetProperty("mode").GetString());
         Assert.True(json.RootElement.GetProperty("summary").GetProperty("all_passed").GetBoolean());
+        Assert.Equal(8, json.RootElement.GetProperty("summary").GetProperty("passed_count").GetInt32());
+    }
+
+    [Fact]
+    public void Deep_adds_quick_check_which_reads_every_page()
+    {
+        var path = TestDatabases.HealthyStore(_temp.Combine("registry.sqlite"));
+
+        var (exitCode, stdout, stderr) = CliRunner.Run("health", path, "--deep", "--json");
+
+        Assert.True(exitCode == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var checks = json.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.Equal(HealthAssert.AllChecks, checks);
         Assert.Equal(9, json.RootElement.GetProperty("summary").GetProperty("passed_count").GetInt32());
     }
 

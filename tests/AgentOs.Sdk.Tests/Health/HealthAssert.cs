@@ -13,9 +13,17 @@ internal static class HealthAssert
         HealthCheckNames.DirectoryWritable,
     ];
 
-    /// <summary>Runs the check and asserts it changed nothing: same bytes in the database and its companions, none created.</summary>
+    /// <summary>The checks of the default (fast) start-up check, in report order: every check but quick_check.</summary>
+    public static readonly string[] StartupChecks = [.. AllChecks.Where(c => c != HealthCheckNames.QuickCheck)];
+
+    /// <summary>
+    /// Runs the deep check (every check, quick_check included, so that each bad input meets every check) and asserts it
+    /// changed nothing: same bytes in the database and its companions, none created.
+    /// </summary>
     public static StartupHealthReport RunReadOnly(string path, StartupHealthCheckOptions? options = null, bool sharedIndexMayChange = false)
     {
+        options ??= new StartupHealthCheckOptions();
+        options.Depth = HealthCheckDepth.Deep;
         var before = FileFingerprint.Take(path);
         var report = new StartupHealthCheck(path, options).RunAllChecks();
         before.AssertUnchanged(sharedIndexMayChange);

@@ -70,7 +70,7 @@ public sealed class PermissionTests : IDisposable
         if (!ChildProcess.CanRunUnprivileged)
         {
             Assert.False(Environment.IsPrivilegedProcess, "Running as root without setpriv: permissions cannot be tested.");
-            return new StartupHealthCheck(path).RunAllChecks().Checks.ToDictionary(c => c.Name);
+            return new StartupHealthCheck(path, new StartupHealthCheckOptions { Depth = HealthCheckDepth.Deep }).RunAllChecks().Checks.ToDictionary(c => c.Name);
         }
 
         var (exitCode, stdout, stderr) = Unprivileged.Run(BuiltProgram.TestHost, "run-health-check", path);

@@ -21,7 +21,7 @@ public sealed class RunModeTests : IDisposable
 
         Assert.NotNull(ex.Report);
         Assert.Equal(HealthCheckMode.Strict, ex.Report.Mode);
-        Assert.StartsWith($"The AgentOs store '{path}' failed 4 of 9 start-up health checks:", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"The AgentOs store '{path}' failed 4 of 8 start-up health checks:", ex.Message, StringComparison.Ordinal);
         foreach (var failed in ex.Report.Summary.ChecksFailed)
         {
             Assert.Contains($"  {failed}: ", ex.Message, StringComparison.Ordinal);
@@ -42,7 +42,7 @@ public sealed class RunModeTests : IDisposable
         Assert.True(report.RecoveryEnabled);
         Assert.Equal(HealthCheckMode.Strict, report.Mode);
         var table = Assert.Single(logger.Entries, e => e.Level == LogLevel.Information);
-        Assert.Contains("9 passed, 0 failed", table.Message, StringComparison.Ordinal);
+        Assert.Contains("8 passed, 0 failed", table.Message, StringComparison.Ordinal);
     }
 
     [Fact]

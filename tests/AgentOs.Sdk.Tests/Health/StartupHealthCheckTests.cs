@@ -146,13 +146,37 @@ public sealed class StartupHealthCheckTests : IDisposable
     {
         var path = TestDatabases.HealthyStore(_temp.Combine("a.db"));
 
-        var report = new StartupHealthCheck(path, new StartupHealthCheckOptions { OptionalChecks = OptionalHealthChecks.QuickCheck }).RunAllChecks();
+        var report = new StartupHealthCheck(path, new StartupHealthCheckOptions { OptionalChecks = OptionalHealthChecks.QuickCheck, Depth = HealthCheckDepth.Deep }).RunAllChecks();
 
         Assert.Equal(
             [HealthCheckNames.DbExists, HealthCheckNames.WalMode, HealthCheckNames.BusyTimeout, HealthCheckNames.SchemaVersion, HealthCheckNames.RecoveryTables, HealthCheckNames.QuickCheck],
             report.Checks.Select(c => c.Name));
         Assert.True(report.AllPassed);
     }
+
+    [Fact]
+    public void The_default_check_reads_no_table_page_so_only_the_deep_check_finds_a_corrupt_one()
+    {
+        var path = TestDatabases.HealthyStore(_temp.Combine("corrupt.db"));
+        var (rootPage, pageSize) = TestDatabases.RootPage(path, "tasks");
+        var bytes = File.ReadAllBytes(path);
+        Array.Fill(bytes, (byte)0xA5, (int)((rootPage - 1) * pageSize), (int)pageSize);
+        File.WriteAllBytes(path, bytes);
+
+        // The start-up check reads the header, pragmas and schema tables only: its cost does not grow with the data, and
+        // what it does not read it cannot judge. The deep check reads every page.
+        var fast = new StartupHealthCheck(path).RunAllChecks();
+        var deep = new StartupHealthCheck(path, new StartupHealthCheckOptions { Depth = HealthCheckDepth.Deep }).RunAllChecks();
+
+        Assert.Equal(HealthAssert.StartupChecks, fast.Checks.Select(c => c.Name));
+        Assert.True(fast.AllPassed, fast.ToTable());
+        Assert.Equal(HealthAssert.AllChecks, deep.Checks.Select(c => c.Name));
+        HealthAssert.FailedExactly(deep, (HealthCheckNames.QuickCheck, $"'{path}' failed PRAGMA quick_check"));
+    }
+
+    [Fact]
+    public void An_unknown_depth_is_refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StartupHealthCheck("a.db", new StartupHealthCheckOptions { Depth = (HealthCheckDepth)7 }));
 
     [Fact]
     public void Quick_check_is_stopped_at_its_time_bound()
@@ -198,11 +222,11 @@ public sealed class StartupHealthCheckTests : IDisposable
         var summary = root.GetProperty("summary");
         Assert.Equal(["all_passed", "passed_count", "failed_count", "checks_passed", "checks_failed"], summary.EnumerateObject().Select(p => p.Name));
         Assert.False(summary.GetProperty("all_passed").GetBoolean());
-        Assert.Equal(8, summary.GetProperty("passed_count").GetInt32());
+        Assert.Equal(7, summary.GetProperty("passed_count").GetInt32());
         Assert.Equal(1, summary.GetProperty("failed_count").GetInt32());
         Assert.Equal([HealthCheckNames.SchemaVersion], summary.GetProperty("checks_failed").EnumerateArray().Select(e => e.GetString()));
         var checks = root.GetProperty("checks").EnumerateArray().ToList();
-        Assert.Equal(HealthAssert.AllChecks, checks.Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(HealthAssert.StartupChecks, checks.Select(c => c.GetProperty("name").GetString()));
         Assert.All(checks, c => Assert.Equal(["name", "passed", "message", "duration_ms"], c.EnumerateObject().Select(p => p.Name)));
         // Readable in a terminal: the quotes around paths are not escaped.
         Assert.Contains($"'{Path.GetFullPath(path)}' is at schema 0.23", json, StringComparison.Ordinal);
@@ -218,9 +242,9 @@ public sealed class StartupHealthCheckTests : IDisposable
         var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal($"AgentOs start-up health check: {Path.GetFullPath(path)}", lines[0]);
         Assert.Matches(@"^  CHECK\s+RESULT\s+TIME  MESSAGE$", lines[1]);
-        Assert.Equal(HealthAssert.AllChecks.Length + 3, lines.Length);
+        Assert.Equal(HealthAssert.StartupChecks.Length + 3, lines.Length);
         Assert.Matches(@"^  schema_version\s+FAIL\s+\d+\.\d\d ms  '.*' is at schema 0\.23", lines[5]);
-        Assert.Matches(@"^  8 passed, 1 failed in \d+\.\d\d ms \(SQLite [\d.]+, schema 0\.23\); recovery disabled$", lines[^1]);
+        Assert.Matches(@"^  7 passed, 1 failed in \d+\.\d\d ms \(SQLite [\d.]+, schema 0\.23\); recovery disabled$", lines[^1]);
     }
 
     [Fact]

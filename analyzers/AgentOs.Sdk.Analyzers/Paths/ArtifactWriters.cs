@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using AgentOs.Sdk.Analyzers.Internal;
+using Microsoft.CodeAnalysis;
+
+namespace AgentOs.Sdk.Analyzers.Paths;
+
+/// <summary>
+/// Types and members whose file writes are artifacts whatever the path: persistence contracts for durable state (a
+/// checkpoint store), types or members marked <c>[ArtifactWriter]</c>, and those named in the
+/// <c>agentos_sdk.artifact_writers</c> option. A type counts when it, a base type, an interface it implements or a type
+/// it is nested in is such a type; names are full names without generic arity (<c>Namespace.ICheckpointStore</c>).
+/// </summary>
+internal sealed class ArtifactWriters
+{
+    /// <summary>Microsoft Agent Framework's checkpoint contracts: every implementation persists workflow state.</summary>
+    public const string DefaultValue = "Microsoft.Agents.AI.Workflows.ICheckpointStore, Microsoft.Agents.AI.Workflows.JsonCheckpointStore";
+
+    public static readonly ArtifactWriters Default = Parse(DefaultValue);
+
+    private readonly ImmutableHashSet<string> _names;
+
+    private ArtifactWriters(ImmutableHashSet<string> names) => _names = names;
+
+    public static ArtifactWriters Parse(string value)
+    {
+        var names = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        if (!string.Equals(value.Trim(), ArtifactPathGlobs.NoneValue, System.StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var item in value.Split(','))
+            {
+                var name = item.Trim();
+                var tick = name.IndexOf('`');
+                name = tick >= 0 ? name.Substring(0, tick) : name;
+                var angle = name.IndexOf('<');
+                name = angle >= 0 ? name.Substring(0, angle) : name;
+                if (name.Length > 0)
+                {
+                    names.Add(name);
+                }
+            }
+        }
+
+        return new ArtifactWriters(names.ToImmutable());
+    }
+
+    public bool ContainsType(INamedTypeSymbol type) => !_names.IsEmpty && _names.Contains(FullName(type));
+
+    public bool ContainsMember(ISymbol member) => !_names.IsEmpty && member.ContainingType is { } type && _names.Contains(FullName(type) + "." + member.Name);
+
+    /// <summary>"Namespace.Outer.Inner", without generic arity or type arguments.</summary>
+    public static string FullName(INamedTypeSymbol type)
+    {
+        var name = type.Name;
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            name = outer.Name + "." + name;
+        }
+
+        return type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + name : name;
+    }
+}
+
+/// <summary>
+/// Answers "is this write inside an artifact writer?" for one compilation: walks the containing members and types of the
+/// code that writes, with the answer cached per type.
+/// </summary>
+internal sealed class ArtifactWriterFinder
+{
+    private readonly INamedTypeSymbol? _attribute;
+    private readonly ConcurrentDictionary<(INamedTypeSymbol Type, ArtifactWriters Writers), string?> _types = new(TypeAndWritersComparer.Instance);
+
+    public ArtifactWriterFinder(INamedTypeSymbol? attribute) => _attribute = attribute;
+
+    /// <summary>How the writer is shown in a message ("'Store', which implements 'ICheckpointStore'"), or null when the code is not in one.</summary>
+    public string? FindWriter(ISymbol? containing, ArtifactWriters writers)
+    {
+        for (var symbol = containing; symbol is not null; symbol = symbol.ContainingSymbol)
+        {
+            switch (symbol)
+            {
+                case INamedTypeSymbol type:
+                    return FindType(type, writers);
+                case IMethodSymbol or IPropertySymbol or IEventSymbol or IFieldSymbol:
+                    var member = symbol is IMethodSymbol { AssociatedSymbol: { } associated } ? associated : symbol;
+                    if ((_attribute is not null && member.HasAttribute(_attribute)) || writers.ContainsMember(member))
+                    {
+                        return $"'{member.ContainingType?.Name}.{member.Name}', an artifact writer";
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    private string? FindType(INamedTypeSymbol type, ArtifactWriters writers)
+        => _types.GetOrAdd((type.OriginalDefinition, writers), key => Compute(key.Type, key.Writers));
+
+    private string? Compute(INamedTypeSymbol type, ArtifactWriters writers)
+    {
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            for (var baseType = current; baseType is not null; baseType = baseType.BaseType)
+            {
+                if (IsWriter(baseType, writers))
+                {
+                    return Describe(type, baseType);
+                }
+            }
+
+            foreach (var @interface in current.AllInterfaces)
+            {
+                if (IsWriter(@interface, writers))
+                {
+                    return Describe(type, @interface);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private bool IsWriter(INamedTypeSymbol type, ArtifactWriters writers)
+        => writers.ContainsType(type.OriginalDefinition) || (_attribute is not null && type.OriginalDefinition.HasAttribute(_attribute));
+
+    private static string Describe(INamedTypeSymbol type, INamedTypeSymbol contract)
+        => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, contract.OriginalDefinition)
+            ? $"'{type.Name}', an artifact writer"
+            : $"'{type.Name}', which {(contract.TypeKind == TypeKind.Interface ? "implements" : "derives from")} '{contract.Name}'";
+
+    private sealed class TypeAndWritersComparer : System.Collections.Generic.IEqualityComparer<(INamedTypeSymbol Type, ArtifactWriters Writers)>
+    {
+        public static readonly TypeAndWritersComparer Instance = new();
+
+        public bool Equals((INamedTypeSymbol Type, ArtifactWriters Writers) x, (INamedTypeSymbol Type, ArtifactWriters Writers) y)
+            => SymbolEqualityComparer.Default.Equals(x.Type, y.Type) && ReferenceEquals(x.Writers, y.Writers);
+
+        public int GetHashCode((INamedTypeSymbol Type, ArtifactWriters Writers) obj) => SymbolEqualityComparer.Default.GetHashCode(obj.Type);
+    }
+}
