@@ -25,7 +25,8 @@ per_build() { # pattern -> one number (seconds) per "on" build
 }
 csc_per_build() { # the Csc task's total time in the performance summary, seconds
   for log in "$out"/logs/build-*-on.log; do
-    awk '/Task Performance Summary/ { in_tasks = 1 } in_tasks && $NF == "Csc" { printf "%.3f\n", $1 / 1000; exit }' "$log"
+    # "   130407 ms  Csc    2 calls"
+    awk '/Task Performance Summary/ { in_tasks = 1 } in_tasks && $2 == "ms" && $3 == "Csc" { printf "%.3f\n", $1 / 1000; exit }' "$log"
   done
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f\n", m }'; }

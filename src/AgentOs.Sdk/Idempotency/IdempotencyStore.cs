@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using AgentOs.Sdk.Storage;
-using Microsoft.Data.Sqlite;
+
 
 namespace AgentOs.Sdk.Idempotency;
 
@@ -38,43 +39,40 @@ public sealed class IdempotencyStore : IDisposable
         exit_code, error, hit_count, created_at_ms, updated_at_ms, completed_at_ms, expires_at_ms
         """;
 
-    private const string LookupSql = $"SELECT {Columns} FROM idempotency_keys WHERE idempotency_key = $key";
+    private const string LookupSql = $"SELECT {Columns} FROM idempotency_keys WHERE idempotency_key = @key";
 
     // The replay fast path reads only what a replay returns and what decides whether it may be replayed.
-    private const string ReplaySql = "SELECT status, expires_at_ms, result, exit_code, error FROM idempotency_keys WHERE idempotency_key = $key";
+    private const string ReplaySql = "SELECT status, expires_at_ms, result, exit_code, error FROM idempotency_keys WHERE idempotency_key = @key";
 
     private const string InsertClaimSql = """
         INSERT INTO idempotency_keys
             (idempotency_key, kind, status, owner, claimed_at_ms, claim_expires_at_ms, claim_epoch, description, created_at_ms, updated_at_ms)
-        VALUES ($key, $kind, 'pending', $owner, $now, $claim_expires, 1, $description, $now, $now)
+        VALUES (@key, @kind, 'pending', @owner, @now, @claim_expires, 1, @description, @now, @now)
         """;
 
     private const string TakeClaimSql = """
         UPDATE idempotency_keys
-        SET status = 'pending', owner = $owner, claimed_at_ms = $now, claim_expires_at_ms = $claim_expires,
-            claim_epoch = claim_epoch + 1, description = coalesce($description, description),
-            result = NULL, exit_code = NULL, error = NULL, completed_at_ms = NULL, expires_at_ms = NULL, updated_at_ms = $now
-        WHERE idempotency_key = $key
+        SET status = 'pending', owner = @owner, claimed_at_ms = @now, claim_expires_at_ms = @claim_expires,
+            claim_epoch = claim_epoch + 1, description = coalesce(@description, description),
+            result = NULL, exit_code = NULL, error = NULL, completed_at_ms = NULL, expires_at_ms = NULL, updated_at_ms = @now
+        WHERE idempotency_key = @key
         RETURNING claim_epoch
         """;
 
     // Accepted only from the claim that is current: same owner, same epoch, not yet completed.
     private const string CompleteSql = """
         UPDATE idempotency_keys
-        SET status = $status, result = $result, exit_code = $exit_code, error = $error, claim_expires_at_ms = NULL,
-            completed_at_ms = $now, updated_at_ms = $now, expires_at_ms = $expires
-        WHERE idempotency_key = $key AND owner = $owner AND claim_epoch = $epoch AND status IN ('pending', 'in_doubt')
+        SET status = @status, result = @result, exit_code = @exit_code, error = @error, claim_expires_at_ms = NULL,
+            completed_at_ms = @now, updated_at_ms = @now, expires_at_ms = @expires
+        WHERE idempotency_key = @key AND owner = @owner AND claim_epoch = @epoch AND status IN ('pending', 'in_doubt')
         """;
 
     private readonly AgentOsStore _store;
     private readonly IdempotencyOptions _options;
-    private readonly ConcurrentBag<Session> _idle = [];
-    private readonly int _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
     // Operations this instance is running, by key: in-process waiters are woken when they finish.
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _pendingHits = new(StringComparer.Ordinal);
     private readonly Lock _flushGate = new();
-    private int _idleCount;
     private long _completions;
     private long _lastFlush;
     private int _autoFlushing;
@@ -152,7 +150,7 @@ public sealed class IdempotencyStore : IDisposable
                     if (now >= deadline)
                     {
                         throw new TimeoutException(
-                            $"Gave up after {_options.WaitTimeout} waiting for idempotency key '{key}': owner '{claim.Record!.Owner}' holds it until {claim.Record.ClaimExpiresAt:O} (database '{_store.DatabasePath}').");
+                            $"Gave up after {_options.WaitTimeout} waiting for idempotency key '{key}': owner '{claim.Record!.Owner}' holds it until {claim.Record.ClaimExpiresAt:O} (database '{_store.Location}').");
                     }
 
                     await WaitForOwnerAsync(key.Value, completionsBefore, cancellationToken).ConfigureAwait(false);
@@ -191,48 +189,52 @@ public sealed class IdempotencyStore : IDisposable
             IdempotencyOptions.Positive(ttl, nameof(timeToLive));
         }
 
-        var session = Rent();
+        ObjectDisposedException.ThrowIf(_disposed, this);
         try
         {
-            using var transaction = session.Connection.BeginTransaction();
-            var now = NowMilliseconds();
-            using var command = session.Connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = CompleteSql;
-            command.Parameters.AddWithValue("$status", outcome.Succeeded ? IdempotencyStatusNames.Succeeded : IdempotencyStatusNames.Failed);
-            command.Parameters.AddWithValue("$result", (object?)outcome.Result ?? DBNull.Value);
-            command.Parameters.AddWithValue("$exit_code", (object?)outcome.ExitCode ?? DBNull.Value);
-            command.Parameters.AddWithValue("$error", (object?)outcome.Error ?? DBNull.Value);
-            command.Parameters.AddWithValue("$now", now);
-            command.Parameters.AddWithValue("$expires", ExpiresAt(now, timeToLive) is { } expires ? expires : DBNull.Value);
-            command.Parameters.AddWithValue("$key", claim.Key.Value);
-            command.Parameters.AddWithValue("$owner", Owner);
-            command.Parameters.AddWithValue("$epoch", claim.Epoch);
-            var updated = command.ExecuteNonQuery() == 1;
-            var record = session.Find(claim.Key.Value, transaction, now);
-            if (!updated)
-            {
-                throw new IdempotencyClaimLostException(
-                    string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"Cannot record the outcome of idempotency key '{claim.Key}': owner '{Owner}' no longer holds claim epoch {claim.Epoch} (now {Describe(record)}); nothing was written (database '{_store.DatabasePath}')."),
-                    claim,
-                    outcome,
-                    record);
-            }
+            // One write transaction, retried by the store within its busy budget when the database is busy.
+            return _store.Write($"record the outcome of idempotency key '{claim.Key}'", TimeProvider, tx => CompleteAsync(tx, claim, outcome, timeToLive));
+        }
+        catch (StoreException ex)
+        {
+            throw new IdempotencyOutcomeNotRecordedException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The operation under idempotency key '{claim.Key}' ran, but its outcome was not recorded: {ex.Message}. The key stays claimed by '{Owner}' (epoch {claim.Epoch}) until {claim.ExpiresAt:O} and is then in doubt."),
+                claim,
+                outcome,
+                ex);
+        }
+    }
 
-            // The outcome and the end of the claim commit together; with synchronous=FULL a crash after this keeps both.
-            transaction.Commit();
-            return record!;
-        }
-        catch (SqliteException ex)
+    private async ValueTask<IdempotencyRecord> CompleteAsync(StoreTransaction tx, IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive)
+    {
+        var now = tx.UtcNowMilliseconds;
+        var command = tx.Command(CompleteSql);
+        command.SetParameter("@status", outcome.Succeeded ? IdempotencyStatusNames.Succeeded : IdempotencyStatusNames.Failed);
+        command.SetParameter("@result", outcome.Result);
+        command.SetParameter("@exit_code", outcome.ExitCode);
+        command.SetParameter("@error", outcome.Error);
+        command.SetParameter("@now", now);
+        command.SetParameter("@expires", ExpiresAt(now, timeToLive));
+        command.SetParameter("@key", claim.Key.Value);
+        command.SetParameter("@owner", Owner);
+        command.SetParameter("@epoch", claim.Epoch);
+        var updated = await tx.ExecuteAsync(command).ConfigureAwait(false) == 1;
+        var record = await FindAsync(tx, claim.Key.Value, now).ConfigureAwait(false);
+        if (!updated)
         {
-            throw _store.Failure(ex, $"record the outcome of idempotency key '{claim.Key}'");
+            throw new IdempotencyClaimLostException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Cannot record the outcome of idempotency key '{claim.Key}': owner '{Owner}' no longer holds claim epoch {claim.Epoch} (now {Describe(record)}); nothing was written (database '{_store.Location}')."),
+                claim,
+                outcome,
+                record);
         }
-        finally
-        {
-            Return(session);
-        }
+
+        // The outcome and the end of the claim commit together; with synchronous=FULL a crash after this keeps both.
+        return record!;
     }
 
     /// <summary>Reads a key's row, or null when the key was never claimed (or was purged).</summary>
@@ -240,19 +242,8 @@ public sealed class IdempotencyStore : IDisposable
     public IdempotencyRecord? Find(IdempotencyKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var session = Rent();
-        try
-        {
-            return session.Find(key.Value, null, NowMilliseconds());
-        }
-        catch (SqliteException ex)
-        {
-            throw _store.Failure(ex, $"read idempotency key '{key}'");
-        }
-        finally
-        {
-            Return(session);
-        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _store.Read($"read idempotency key '{key}'", TimeProvider, tx => FindAsync(tx, key.Value, tx.UtcNowMilliseconds));
     }
 
     /// <summary>Marks every pending claim past its expiry as in doubt, so that reports and other tools see it.</summary>
@@ -260,14 +251,14 @@ public sealed class IdempotencyStore : IDisposable
     /// <remarks>Not needed for correctness: callers treat an expired claim as in doubt whether it is marked or not.</remarks>
     public int MarkExpiredClaimsInDoubt() =>
         ExecuteWrite(
-            "UPDATE idempotency_keys SET status = 'in_doubt', updated_at_ms = $now WHERE status = 'pending' AND claim_expires_at_ms <= $now",
+            "UPDATE idempotency_keys SET status = 'in_doubt', updated_at_ms = @now WHERE status = 'pending' AND claim_expires_at_ms <= @now",
             "mark expired claims in doubt");
 
     /// <summary>Deletes recorded outcomes whose time to live has passed.</summary>
     /// <returns>How many keys were deleted.</returns>
     public int PurgeExpired() =>
         ExecuteWrite(
-            "DELETE FROM idempotency_keys WHERE status IN ('succeeded', 'failed') AND expires_at_ms <= $now",
+            "DELETE FROM idempotency_keys WHERE status IN ('succeeded', 'failed') AND expires_at_ms <= @now",
             "purge expired idempotency keys");
 
     /// <summary>Adds the replay counts kept in memory to the <c>hit_count</c> column, in one transaction.</summary>
@@ -282,29 +273,25 @@ public sealed class IdempotencyStore : IDisposable
             }
 
             var taken = new List<KeyValuePair<string, long>>();
-            var session = Rent();
             try
             {
-                using var transaction = session.Connection.BeginTransaction();
-                using var command = session.Connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = "UPDATE idempotency_keys SET hit_count = hit_count + $hits WHERE idempotency_key = $key";
-                var key = command.Parameters.Add("$key", SqliteType.Text);
-                var hits = command.Parameters.Add("$hits", SqliteType.Integer);
-                foreach (var pending in _pendingHits.Keys)
+                _store.Write("write idempotency hit counts", TimeProvider, async tx =>
                 {
-                    if (_pendingHits.TryRemove(pending, out var count))
+                    var command = tx.Command("UPDATE idempotency_keys SET hit_count = hit_count + @hits WHERE idempotency_key = @key");
+                    foreach (var pending in _pendingHits.Keys)
                     {
-                        taken.Add(new(pending, count));
-                        key.Value = pending;
-                        hits.Value = count;
-                        command.ExecuteNonQuery();
+                        if (_pendingHits.TryRemove(pending, out var count))
+                        {
+                            taken.Add(new(pending, count));
+                            command.SetParameter("@key", pending).SetParameter("@hits", count);
+                            await tx.ExecuteAsync(command).ConfigureAwait(false);
+                        }
                     }
-                }
 
-                transaction.Commit();
+                    return taken.Count;
+                });
             }
-            catch (SqliteException ex)
+            catch (Exception ex) when (ex is StoreException or InvalidOperationException)
             {
                 // Not written: keep the counts for the next flush.
                 foreach (var (pending, count) in taken)
@@ -312,11 +299,7 @@ public sealed class IdempotencyStore : IDisposable
                     _pendingHits.AddOrUpdate(pending, count, (_, n) => n + count);
                 }
 
-                throw _store.Failure(ex, "write idempotency hit counts");
-            }
-            finally
-            {
-                Return(session);
+                throw;
             }
         }
     }
@@ -339,10 +322,6 @@ public sealed class IdempotencyStore : IDisposable
         }
 
         _disposed = true;
-        while (_idle.TryTake(out var session))
-        {
-            session.Dispose();
-        }
     }
 
     /// <summary>
@@ -351,20 +330,8 @@ public sealed class IdempotencyStore : IDisposable
     /// </summary>
     internal bool TryReplay(IdempotencyKey key, bool replayFailures, [NotNullWhen(true)] out IdempotencyOutcome? outcome)
     {
-        var session = Rent();
-        try
-        {
-            outcome = session.TryReplay(key.Value, NowMilliseconds(), replayFailures);
-        }
-        catch (SqliteException ex)
-        {
-            throw _store.Failure(ex, $"read idempotency key '{key}'");
-        }
-        finally
-        {
-            Return(session);
-        }
-
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        outcome = _store.Read($"read idempotency key '{key}'", TimeProvider, tx => ReplayAsync(tx, key.Value, replayFailures));
         if (outcome is null)
         {
             return false;
@@ -428,7 +395,7 @@ public sealed class IdempotencyStore : IDisposable
         {
             Complete(claim, IdempotencyOutcome.Failure(error));
         }
-        catch (Exception ex) when (ex is StoreException or IdempotencyClaimLostException)
+        catch (Exception ex) when (ex is StoreException or IdempotencyClaimLostException or IdempotencyOutcomeNotRecordedException)
         {
             // The claim stays pending until it expires and then becomes in doubt; the original failure is what the caller needs.
         }
@@ -458,42 +425,59 @@ public sealed class IdempotencyStore : IDisposable
 
     private IdempotencyClaimResult Claim(IdempotencyKey key, IdempotencyExecuteOptions? options, bool force, bool signalWaiters)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var replayFailures = options?.ReplayFailures ?? false;
-        var session = Rent();
+        // Fast path: a plain read answers a replay, or a valid claim held by someone else, without the write lock.
+        var seen = _store.Read($"claim idempotency key '{key}'", TimeProvider, async tx => (await FindAsync(tx, key.Value, tx.UtcNowMilliseconds).ConfigureAwait(false), tx.UtcNowMilliseconds));
+        if (seen.Item1 is { } record && !force && IsReplayable(record, seen.Item2, replayFailures))
+        {
+            RecordHit(key.Value);
+            return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Completed, Record = record };
+        }
+
+        if (seen.Item1 is { Status: IdempotencyStatus.Pending })
+        {
+            return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.HeldByOther, Record = seen.Item1 };
+        }
+
+        TaskCompletionSource? signal = null;
+        IdempotencyClaimResult result;
         try
         {
-            // Fast path: a plain read answers a replay, or a valid claim held by someone else, without the write lock.
-            var now = NowMilliseconds();
-            var seen = session.Find(key.Value, null, now);
-            if (seen is not null && !force && IsReplayable(seen, now, replayFailures))
+            result = _store.Write($"claim idempotency key '{key}'", TimeProvider, tx => ClaimLockedAsync(tx, key, options, force, replayFailures, signalWaiters, s => signal = s));
+        }
+        catch
+        {
+            if (signal is not null && _running.TryRemove(new(key.Value, signal)))
             {
-                RecordHit(key.Value);
-                return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Completed, Record = seen };
+                signal.TrySetResult();
             }
 
-            if (seen is { Status: IdempotencyStatus.Pending })
-            {
-                return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.HeldByOther, Record = seen };
-            }
+            throw;
+        }
 
-            return ClaimLocked(session, key, options, force, replayFailures, signalWaiters);
-        }
-        catch (SqliteException ex)
+        if (result.Status == IdempotencyClaimStatus.Completed)
         {
-            throw _store.Failure(ex, $"claim idempotency key '{key}'");
+            // Counted after the claim's transaction has ended: a flush is a write of its own, and must never wait for
+            // the write lock this claim held (issue 14).
+            RecordHit(key.Value);
         }
-        finally
-        {
-            Return(session);
-        }
+
+        return result;
     }
 
-    private IdempotencyClaimResult ClaimLocked(Session session, IdempotencyKey key, IdempotencyExecuteOptions? options, bool force, bool replayFailures, bool signalWaiters)
+    private async ValueTask<IdempotencyClaimResult> ClaimLockedAsync(
+        StoreTransaction tx,
+        IdempotencyKey key,
+        IdempotencyExecuteOptions? options,
+        bool force,
+        bool replayFailures,
+        bool signalWaiters,
+        Action<TaskCompletionSource> registered)
     {
-        // BEGIN IMMEDIATE: the read and the claim happen under the write lock, so exactly one caller wins the key.
-        using var transaction = session.Connection.BeginTransaction();
-        var now = NowMilliseconds();
-        var existing = session.Find(key.Value, transaction, now);
+        // Inside the write transaction: the read and the claim happen under the write lock, so exactly one caller wins the key.
+        var now = tx.UtcNowMilliseconds;
+        var existing = await FindAsync(tx, key.Value, now).ConfigureAwait(false);
         if (existing is { Status: IdempotencyStatus.Pending })
         {
             return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.HeldByOther, Record = existing };
@@ -501,31 +485,27 @@ public sealed class IdempotencyStore : IDisposable
 
         if (existing is not null && !force && IsReplayable(existing, now, replayFailures))
         {
-            RecordHit(key.Value);
             return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Completed, Record = existing };
         }
 
         var claimExpires = now + (long)_options.ClaimDuration.TotalMilliseconds;
-        using var command = session.Connection.CreateCommand();
-        command.Transaction = transaction;
-        command.Parameters.AddWithValue("$key", key.Value);
-        command.Parameters.AddWithValue("$owner", Owner);
-        command.Parameters.AddWithValue("$now", now);
-        command.Parameters.AddWithValue("$claim_expires", claimExpires);
-        command.Parameters.AddWithValue("$description", (object?)options?.Description ?? DBNull.Value);
+        var command = tx.Command(existing is null ? InsertClaimSql : TakeClaimSql);
+        command.SetParameter("@key", key.Value);
+        command.SetParameter("@owner", Owner);
+        command.SetParameter("@now", now);
+        command.SetParameter("@claim_expires", claimExpires);
+        command.SetParameter("@description", options?.Description);
         long epoch;
         if (existing is null)
         {
-            command.CommandText = InsertClaimSql;
-            command.Parameters.AddWithValue("$kind", key.Kind);
-            command.ExecuteNonQuery();
+            command.SetParameter("@kind", key.Kind);
+            await tx.ExecuteAsync(command).ConfigureAwait(false);
             epoch = 1;
         }
         else
         {
             // Failed and not replayed, expired, forced, or in doubt: a new claim, one epoch later.
-            command.CommandText = TakeClaimSql;
-            epoch = (long)command.ExecuteScalar()!;
+            epoch = Convert.ToInt64(await tx.ScalarAsync(command).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }
 
         var inDoubt = existing is { Status: IdempotencyStatus.InDoubt };
@@ -541,26 +521,12 @@ public sealed class IdempotencyStore : IDisposable
             PreviousOwner = inDoubt ? existing!.Owner : null,
         };
 
-        TaskCompletionSource? signal = null;
         if (signalWaiters)
         {
             // Registered before the commit: an in-process caller that sees the pending row also finds the signal.
-            signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _running[key.Value] = signal;
-        }
-
-        try
-        {
-            transaction.Commit();
-        }
-        catch
-        {
-            if (signal is not null && _running.TryRemove(new(key.Value, signal)))
-            {
-                signal.TrySetResult();
-            }
-
-            throw;
+            registered(signal);
         }
 
         return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Acquired, Claim = claim };
@@ -585,7 +551,9 @@ public sealed class IdempotencyStore : IDisposable
     private void RecordHit(string key)
     {
         _pendingHits.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        // Never from inside a write transaction on this flow: the flush is a write of its own (issue 14).
         if (TimeProvider.GetElapsedTime(Volatile.Read(ref _lastFlush)) < _options.HitCountFlushInterval
+            || _store.IsWriteOpen
             || Interlocked.CompareExchange(ref _autoFlushing, 1, 0) != 0)
         {
             return;
@@ -613,22 +581,8 @@ public sealed class IdempotencyStore : IDisposable
 
     private int ExecuteWrite(string sql, string doing)
     {
-        var session = Rent();
-        try
-        {
-            using var command = session.Connection.CreateCommand();
-            command.CommandText = sql;
-            command.Parameters.AddWithValue("$now", NowMilliseconds());
-            return command.ExecuteNonQuery();
-        }
-        catch (SqliteException ex)
-        {
-            throw _store.Failure(ex, doing);
-        }
-        finally
-        {
-            Return(session);
-        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _store.Write(doing, TimeProvider, async tx => await tx.ExecuteAsync(tx.Command(sql).SetParameter("@now", tx.UtcNowMilliseconds)).ConfigureAwait(false));
     }
 
     private long NowMilliseconds() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
@@ -638,65 +592,13 @@ public sealed class IdempotencyStore : IDisposable
             ? "the key no longer exists"
             : string.Create(CultureInfo.InvariantCulture, $"{record.Status} under epoch {record.ClaimEpoch} of owner '{record.Owner}'");
 
-    private Session Rent()
+    /// <summary>The replay fast path: one read of what a replay returns, no record built; null when there is nothing to replay.</summary>
+    private static async ValueTask<IdempotencyOutcome?> ReplayAsync(StoreTransaction tx, string key, bool replayFailures)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_idle.TryTake(out var session))
+        var reader = await tx.ReaderAsync(tx.Command(ReplaySql).SetParameter("@key", key)).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            Interlocked.Decrement(ref _idleCount);
-            return session;
-        }
-
-        return new Session((SqliteConnection)_store.OpenConnection());
-    }
-
-    private void Return(Session session)
-    {
-        if (_disposed || Interlocked.Increment(ref _idleCount) > _maxIdle)
-        {
-            if (!_disposed)
-            {
-                Interlocked.Decrement(ref _idleCount);
-            }
-
-            session.Dispose();
-            return;
-        }
-
-        _idle.Add(session);
-        // Disposed while this session was being returned: close what the disposal could not see.
-        while (_disposed && _idle.TryTake(out var late))
-        {
-            late.Dispose();
-        }
-    }
-
-    /// <summary>A pooled connection with its prepared lookup: a replay is one bound parameter and one step.</summary>
-    private sealed class Session : IDisposable
-    {
-        private readonly SqliteCommand _lookup;
-        private readonly SqliteParameter _key;
-        private readonly SqliteCommand _replay;
-        private readonly SqliteParameter _replayKey;
-
-        public Session(SqliteConnection connection)
-        {
-            Connection = connection;
-            _lookup = connection.CreateCommand();
-            _lookup.CommandText = LookupSql;
-            _key = _lookup.Parameters.Add("$key", SqliteType.Text);
-            _replay = connection.CreateCommand();
-            _replay.CommandText = ReplaySql;
-            _replayKey = _replay.Parameters.Add("$key", SqliteType.Text);
-        }
-
-        public SqliteConnection Connection { get; }
-
-        public IdempotencyOutcome? TryReplay(string key, long now, bool replayFailures)
-        {
-            _replayKey.Value = key;
-            using var reader = _replay.ExecuteReader();
-            if (!reader.Read() || (!reader.IsDBNull(1) && reader.GetInt64(1) <= now))
+            if (!await tx.ReadAsync(reader).ConfigureAwait(false) || (!reader.IsDBNull(1) && reader.GetInt64(1) <= tx.UtcNowMilliseconds))
             {
                 return null;
             }
@@ -712,13 +614,14 @@ public sealed class IdempotencyStore : IDisposable
                 _ => null,
             };
         }
+    }
 
-        public IdempotencyRecord? Find(string key, SqliteTransaction? transaction, long now)
+    private static async ValueTask<IdempotencyRecord?> FindAsync(StoreTransaction tx, string key, long now)
+    {
+        var reader = await tx.ReaderAsync(tx.Command(LookupSql).SetParameter("@key", key)).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            _lookup.Transaction = transaction;
-            _key.Value = key;
-            using var reader = _lookup.ExecuteReader();
-            if (!reader.Read())
+            if (!await tx.ReadAsync(reader).ConfigureAwait(false))
             {
                 return null;
             }
@@ -751,19 +654,12 @@ public sealed class IdempotencyStore : IDisposable
                 ExpiresAt = NullableTime(reader, 15),
             };
         }
-
-        public void Dispose()
-        {
-            _lookup.Dispose();
-            _replay.Dispose();
-            Connection.Dispose();
-        }
-
-        private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-        private static long? NullableInt64(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
-
-        private static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) =>
-            reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
     }
+
+    private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static long? NullableInt64(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    private static DateTimeOffset? NullableTime(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 }
