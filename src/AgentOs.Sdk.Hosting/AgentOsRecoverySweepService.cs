@@ -1,4 +1,5 @@
 using AgentOs.Sdk.Recovery;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace AgentOs.Sdk.Hosting;
 /// stops the host. Does not run when recovery is off (Safe mode after a failed health check) or the sweep is disabled.
 /// </summary>
 internal sealed class AgentOsRecoverySweepService(
-    RecoverySweep sweep,
+    IServiceProvider services,
     IOptions<AgentOsOptions> options,
     AgentOsRecoveryState state,
     TimeProvider timeProvider,
@@ -32,6 +33,8 @@ internal sealed class AgentOsRecoverySweepService(
             return;
         }
 
+        // Resolved only now: the store is opened by the start-up service, which decides what a failure to open means.
+        var sweep = services.GetRequiredService<RecoverySweep>();
         var failures = 0;
         using var timer = new PeriodicTimer(NextDelay(settings, failures), timeProvider);
         try

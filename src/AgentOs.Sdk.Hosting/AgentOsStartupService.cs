@@ -19,7 +19,6 @@ internal sealed class AgentOsStartupService(
     IServiceProvider services,
     IOptions<AgentOsOptions> options,
     AgentOsRecoveryState state,
-    LeaseHeartbeatRegistry heartbeats,
     IHostApplicationLifetime lifetime,
     AgentOsTelemetry telemetry,
     TimeProvider timeProvider,
@@ -32,11 +31,13 @@ internal sealed class AgentOsStartupService(
         var settings = options.Value;
         var mode = settings.HealthCheckMode;
         var databasePath = Path.GetFullPath(settings.DatabasePath!);
+        var opened = false;
 
         try
         {
             // Opening creates and migrates a new store, so a first deployment passes; a store that cannot open is reported below.
             await Task.Run(services.GetRequiredService<AgentOsStore>, cancellationToken).ConfigureAwait(false);
+            opened = true;
         }
         catch (Exception ex) when (ex is StoreException or IOException or UnauthorizedAccessException)
         {
@@ -75,7 +76,7 @@ internal sealed class AgentOsStartupService(
             HostingLog.HealthPassed(logger, databasePath, report);
         }
 
-        var recoveryEnabled = failed.Count == 0 || mode == HealthCheckMode.Dev;
+        var recoveryEnabled = opened && (failed.Count == 0 || mode == HealthCheckMode.Dev);
         var recovered = new List<AtomicRecoveryResult>();
         if (recoveryEnabled)
         {
@@ -91,7 +92,11 @@ internal sealed class AgentOsStartupService(
         }
 
         state.Started(report, recoveryEnabled, recovered);
-        _stopping = lifetime.ApplicationStopping.Register(heartbeats.StopAll);
+        if (opened)
+        {
+            var heartbeats = services.GetRequiredService<LeaseHeartbeatRegistry>();
+            _stopping = lifetime.ApplicationStopping.Register(heartbeats.StopAll);
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -43,9 +43,9 @@ public sealed record PostgreSqlEndpoint(string Host, int Port, string Database, 
     /// <summary>Whether a text looks like a PostgreSQL connection string rather than a file path (it has <c>Host=</c>).</summary>
     public static bool LooksLikeConnectionString(string? text) =>
         text is not null
-        && text.Contains('=', StringComparison.Ordinal)
-        && text.Contains("host", StringComparison.OrdinalIgnoreCase)
-        && !File.Exists(text);
+        && !File.Exists(text)
+        && text.Split(';').Any(part => part.Split('=', 2) is [var key, _]
+            && (key.Trim().Equals("Host", StringComparison.OrdinalIgnoreCase) || key.Trim().Equals("Server", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>The endpoint as <c>postgresql://user@host:port/database</c> (no password), how errors and reports name the store.</summary>
     public override string ToString() => string.Create(

@@ -4,11 +4,12 @@ namespace AgentOs.Sdk.PostgreSql;
 public sealed class PostgreSqlStoreOptions
 {
     /// <summary>
-    /// The clock that judges lease and claim expiry. Null (the default) uses the database server's clock, read once per
-    /// write transaction, so hosts whose clocks disagree still agree on when a lease expired. Set it only in tests (a
-    /// <c>FakeTimeProvider</c>) or for a single host that must follow its own clock.
+    /// Whether the database server's clock judges lease and claim expiry (read once per transaction). Default true, so
+    /// hosts whose clocks disagree still agree on when a lease expired. False uses the caller's <see cref="TimeProvider"/>
+    /// (the one given to <c>LeaseManager</c>, <c>RecoverySweep</c>... or <c>StoreOptions.TimeProvider</c>): for tests with a
+    /// <c>FakeTimeProvider</c>, or a single host that must follow its own clock. See docs/postgres.md, "The clock rule".
     /// </summary>
-    public TimeProvider? TimeProvider { get; set; }
+    public bool UseServerClock { get; set; } = true;
 
     /// <summary>How long opening a connection may take before the server is reported unreachable. Default 5 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);

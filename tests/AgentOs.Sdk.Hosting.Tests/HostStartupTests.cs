@@ -131,4 +131,30 @@ public sealed class HostStartupTests : IDisposable
         Assert.Equal(2, result.Deleted.Count);
         await host.StopAsync();
     }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_database_fails_strict_start_and_starts_safe_mode_with_recovery_off()
+    {
+        var path = _dir.File("agentos.sqlite");
+        await File.WriteAllTextAsync(path, "this is not a database");
+
+        using (var strict = HostFactory.Build(_clock, o => o.DatabasePath = path))
+        {
+            var ex = await Assert.ThrowsAsync<StoreException>(() => strict.StartAsync());
+            Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        }
+
+        using var safe = HostFactory.Build(_clock, o =>
+        {
+            o.DatabasePath = path;
+            o.HealthCheckMode = HealthCheckMode.Safe;
+        });
+        await safe.StartAsync();
+        var state = safe.Services.GetRequiredService<IAgentOsRecoveryState>();
+        Assert.True(state.StartupCompleted);
+        Assert.False(state.RecoveryEnabled);
+        Assert.False(state.HealthReport!.AllPassed);
+        Assert.Equal("this is not a database", await File.ReadAllTextAsync(path));
+        await safe.StopAsync();
+    }
 }

@@ -1,20 +1,26 @@
 using System.CommandLine;
 using System.Globalization;
 using AgentOs.Sdk.Health;
+using AgentOs.Sdk.PostgreSql;
+using AgentOs.Sdk.PostgreSql.Health;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentOs.Cli.Commands;
 
 /// <summary>
 /// <c>agentos health &lt;db&gt; [--mode strict|safe|dev] [--json] [--deep]</c>: runs the start-up health check and prints a table
-/// (or the JSON report). Exit 0 when every check passed, 1 when any failed, whatever the mode: the mode only says what an
+/// (or the JSON report). <c>db</c> is a SQLite file or a PostgreSQL connection string (<c>Host=...;Database=...</c>).
+/// Exit 0 when every check passed, 1 when any failed, whatever the mode: the mode only says what an
 /// application starting with it would do.
 /// </summary>
 internal static class HealthCommand
 {
     public static Command Create(CliConsole console)
     {
-        var database = new Argument<string>("db") { Description = "The store's database file. It is only read: never created, migrated or changed." };
+        var database = new Argument<string>("db")
+        {
+            Description = "The store's database file, or a PostgreSQL connection string (\"Host=...;Database=...\"). It is only read: never created, migrated or changed.",
+        };
         var mode = new Option<string>("--mode")
         {
             Description = "What an application would do on a failure: strict (refuse to start), safe (start with recovery off), dev (warn and go on).",
@@ -50,7 +56,14 @@ internal static class HealthCommand
         try
         {
             // The command prints the report itself; the null logger keeps Run's own warnings out of the output.
-            report = StartupHealthCheck.Run(path, mode, verbose: false, NullLogger.Instance, depth);
+            report = PostgreSqlEndpoint.LooksLikeConnectionString(path)
+                ? PostgreSqlHealthCheck.RunAsync(path, mode, verbose: false, NullLogger.Instance).GetAwaiter().GetResult()
+                : StartupHealthCheck.Run(path, mode, verbose: false, NullLogger.Instance, depth);
+        }
+        catch (ArgumentException ex)
+        {
+            console.WriteError(ex.Message);
+            return ExitCodes.Failure;
         }
         catch (StartupHealthCheckException ex) when (ex.Report is not null)
         {
@@ -84,9 +97,8 @@ internal static class HealthCommand
 
         var summary = report.Summary;
         var totals = string.Create(culture, $"{summary.PassedCount} passed, {summary.FailedCount} failed in {report.Duration.TotalMilliseconds:0.00} ms");
-        var context = report.SchemaVersion is { } schema
-            ? $"SQLite {report.SqliteVersion}, schema {schema}"
-            : $"SQLite {report.SqliteVersion}";
+        var engine = report.ServerVersion ?? $"SQLite {report.SqliteVersion}";
+        var context = report.SchemaVersion is { } schema ? $"{engine}, schema {schema}" : engine;
         var verdict = (summary.AllPassed, report.Mode) switch
         {
             (true, _) => console.Green("healthy: recovery enabled"),

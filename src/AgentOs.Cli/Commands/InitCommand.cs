@@ -1,15 +1,22 @@
 using System.CommandLine;
 using System.Globalization;
+using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Cli.Commands;
 
-/// <summary><c>agentos init &lt;db&gt;</c>: creates (or opens) a store, applies every migration and prints its settings.</summary>
+/// <summary>
+/// <c>agentos init &lt;db&gt;</c>: creates (or opens) a store, applies every migration and prints its settings. <c>db</c> is a
+/// SQLite file or a PostgreSQL connection string (the database must exist; its tables are created).
+/// </summary>
 internal static class InitCommand
 {
     public static Command Create(CliConsole console)
     {
-        var database = new Argument<string>("db") { Description = "The database file to create, with its directory if needed; an existing store is migrated." };
+        var database = new Argument<string>("db")
+        {
+            Description = "The database file to create, with its directory if needed, or a PostgreSQL connection string (\"Host=...;Database=...\"); an existing store is migrated.",
+        };
         var command = new Command("init", "Create an AgentOs store (or migrate an existing one) and print its version and settings.") { database };
         command.SetAction(parsed => Run(parsed.GetRequiredValue(database), console));
         return command;
@@ -17,6 +24,11 @@ internal static class InitCommand
 
     private static int Run(string path, CliConsole console)
     {
+        if (PostgreSqlEndpoint.LooksLikeConnectionString(path))
+        {
+            return RunPostgreSql(path, console);
+        }
+
         var existed = File.Exists(path);
         try
         {
@@ -41,5 +53,30 @@ internal static class InitCommand
         }
 
         void Row(string name, string value) => console.Out.WriteLine($"  {console.Dim(name.PadRight(15))} {value}");
+    }
+
+    private static int RunPostgreSql(string connectionString, CliConsole console)
+    {
+        try
+        {
+            using var store = PostgreSqlStore.Open(connectionString);
+            var settings = store.ReadSettingsAsync().GetAwaiter().GetResult();
+            console.Out.WriteLine($"Opened AgentOs store {console.Bold(store.Endpoint.ToString())}");
+            Row("schema", store.SchemaVersion.ToString());
+            Row("postgresql", settings.ServerVersion);
+            Row("search_path", settings.Schema);
+            Row("synchronous_commit", settings.SynchronousCommit);
+            Row("fsync", settings.Fsync);
+            Row("isolation", settings.DefaultIsolation);
+            Row("max_connections", settings.MaxConnections.ToString(CultureInfo.InvariantCulture));
+            return ExitCodes.Success;
+        }
+        catch (Exception ex) when (ex is StoreException or ArgumentException)
+        {
+            console.WriteError(ex.Message);
+            return ExitCodes.Failure;
+        }
+
+        void Row(string name, string value) => console.Out.WriteLine($"  {console.Dim(name.PadRight(18))} {value}");
     }
 }

@@ -76,14 +76,15 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// The store's "now" in Unix milliseconds for one write transaction: the server's clock unless a
-    /// <see cref="PostgreSqlStoreOptions.TimeProvider"/> was set (read once per transaction, so every row it writes agrees).
+    /// The store's "now" in Unix milliseconds for one transaction: the server's clock unless
+    /// <see cref="PostgreSqlStoreOptions.UseServerClock"/> is false, then <paramref name="clock"/> (read once per
+    /// transaction, so every row it writes agrees).
     /// </summary>
-    public async ValueTask<long> NowMillisecondsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    public async ValueTask<long> NowMillisecondsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, TimeProvider? clock, CancellationToken cancellationToken)
     {
-        if (Options.TimeProvider is { } clock)
+        if (!Options.UseServerClock)
         {
-            return clock.GetUtcNow().ToUnixTimeMilliseconds();
+            return (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
         }
 
         await using var command = new NpgsqlCommand(ServerNowSql, connection, transaction);
@@ -99,11 +100,13 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task<T>> work,
         string doing,
         IsolationLevel isolation = IsolationLevel.ReadCommitted,
+        TimeProvider? clock = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
         for (var attempt = 0; ; attempt++)
         {
+            var committing = false;
             try
             {
                 var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -112,14 +115,17 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
                     var transaction = await connection.BeginTransactionAsync(isolation, cancellationToken).ConfigureAwait(false);
                     await using (transaction.ConfigureAwait(false))
                     {
-                        var now = await NowMillisecondsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                        var now = await NowMillisecondsAsync(connection, transaction, clock, cancellationToken).ConfigureAwait(false);
                         var result = await work(connection, transaction, now, cancellationToken).ConfigureAwait(false);
+                        committing = true;
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                         return result;
                     }
                 }
             }
-            catch (Exception ex) when (attempt < Options.MaxRetries && IsRetryable(ex))
+            // A socket lost during COMMIT leaves the outcome unknown: never run that transaction again blindly. A server that
+            // answers the COMMIT with a shutdown error (57P01...) terminated the session first, which rolled it back.
+            catch (Exception ex) when (attempt < Options.MaxRetries && IsRetryable(ex) && !(committing && IsLost(ex) && Unwrap(ex) is not PostgresException))
             {
                 if (PostgreSqlErrors.Classify(Unwrap(ex)) == PostgreSqlErrorKind.ConnectionLost)
                 {
@@ -165,6 +171,8 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
     private static bool IsRetryable(Exception ex) => PostgreSqlErrors.IsRetryable(Unwrap(ex));
+
+    private static bool IsLost(Exception ex) => PostgreSqlErrors.Classify(Unwrap(ex)) == PostgreSqlErrorKind.ConnectionLost;
 
     private static Exception Unwrap(Exception ex) => ex is StoreException { InnerException: { } inner } ? inner : ex;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AgentOs.Sdk.Diagnostics;
 using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Storage.Providers;
 
 namespace AgentOs.Sdk.Leases;
 
@@ -50,7 +51,8 @@ public sealed partial class LeaseManager
         """;
 
     // Oldest pending item first (it waited longest); otherwise the lease that expired longest ago. Each branch is one
-    // seek on its partial index.
+    // seek on its partial index. On a server store the claim marker locks the candidate and skips rows other hosts are
+    // claiming, so N hosts at once each get a different item instead of all racing for the first.
     private const string AcquireNextSql = $"""
         {TakeLease}
         WHERE work_item_id = (
@@ -58,12 +60,12 @@ public sealed partial class LeaseManager
                 SELECT 0 AS rank, work_item_id FROM (
                     SELECT work_item_id FROM work_items
                     WHERE status = 'pending' AND kind = @kind AND attempts < max_attempts
-                    ORDER BY created_at_ms LIMIT 1)
+                    ORDER BY created_at_ms LIMIT 1 {StoreDialect.ClaimRows}) AS pending
                 UNION ALL
                 SELECT 1 AS rank, work_item_id FROM (
                     SELECT work_item_id FROM work_items
                     WHERE status = 'leased' AND lease_expires_at_ms <= @now AND kind = @kind AND attempts < max_attempts
-                    ORDER BY lease_expires_at_ms LIMIT 1))
+                    ORDER BY lease_expires_at_ms LIMIT 1 {StoreDialect.ClaimRows}) AS expired) AS candidates
             ORDER BY rank LIMIT 1)
           AND {Claimable}
         RETURNING {AcquiredColumns}

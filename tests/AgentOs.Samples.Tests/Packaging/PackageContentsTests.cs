@@ -12,10 +12,24 @@ public sealed class PackageContentsTests(PackedSolution packed)
     public void The_solution_packs_exactly_its_packages_and_their_symbols()
     {
         var files = Directory.GetFiles(packed.Feed).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
-        var expected = new[] { "AgentOs.Cli", "AgentOs.Sdk" }
-            .Concat(OptInPackages)
-            .SelectMany(id => new[] { $"{id}.{packed.Version}.nupkg", $"{id}.{packed.Version}.snupkg" })
-            .Append($"AgentOs.Templates.{packed.Version}.nupkg");
+        string[] expected =
+        [
+            $"AgentOs.Cli.{packed.Version}.nupkg",
+            $"AgentOs.Cli.{packed.Version}.snupkg",
+            $"AgentOs.Sdk.AgentFramework.{packed.Version}.nupkg",
+            $"AgentOs.Sdk.AgentFramework.{packed.Version}.snupkg",
+            $"AgentOs.Sdk.Extensions.AI.{packed.Version}.nupkg",
+            $"AgentOs.Sdk.Extensions.AI.{packed.Version}.snupkg",
+            $"AgentOs.Sdk.HealthChecks.{packed.Version}.nupkg",
+            $"AgentOs.Sdk.HealthChecks.{packed.Version}.snupkg",
+            $"AgentOs.Sdk.Hosting.{packed.Version}.nupkg",
+            $"AgentOs.Sdk.Hosting.{packed.Version}.snupkg",
+            $"AgentOs.Sdk.PostgreSql.{packed.Version}.nupkg",
+            $"AgentOs.Sdk.PostgreSql.{packed.Version}.snupkg",
+            $"AgentOs.Sdk.{packed.Version}.nupkg",
+            $"AgentOs.Sdk.{packed.Version}.snupkg",
+            $"AgentOs.Templates.{packed.Version}.nupkg",
+        ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), files);
     }
 
@@ -30,6 +44,8 @@ public sealed class PackageContentsTests(PackedSolution packed)
     ];
 
     public static TheoryData<string> OptInPackageIds => [.. OptInPackages];
+
+    private static readonly string[] AllPackages = ["AgentOs.Sdk", "AgentOs.Cli", "AgentOs.Templates", .. OptInPackages];
 
     [Theory]
     [MemberData(nameof(OptInPackageIds))]
@@ -90,6 +106,21 @@ public sealed class PackageContentsTests(PackedSolution packed)
     }
 
     [Fact]
+    public void The_hosting_package_depends_on_the_sdk_at_the_same_version_and_never_on_OpenTelemetry()
+    {
+        var entries = Entries("AgentOs.Sdk.Hosting");
+        Assert.Contains("lib/net10.0/AgentOs.Sdk.Hosting.dll", entries);
+        Assert.Contains("lib/net10.0/AgentOs.Sdk.Hosting.xml", entries);
+        var metadata = Metadata("AgentOs.Sdk.Hosting");
+        AssertPublishable(metadata, "AgentOs.Sdk.Hosting");
+        var dependencies = metadata.Descendants(metadata.Name.Namespace + "dependency").ToList();
+        Assert.Equal(packed.Version, (string)dependencies.Single(d => (string)d.Attribute("id")! == "AgentOs.Sdk").Attribute("version")!);
+        Assert.Contains(dependencies, d => (string)d.Attribute("id")! == "Microsoft.Extensions.Hosting.Abstractions");
+        Assert.DoesNotContain(dependencies, d => ((string)d.Attribute("id")!).StartsWith("OpenTelemetry", StringComparison.Ordinal));
+        Assert.DoesNotContain(Metadata("AgentOs.Sdk").Descendants(metadata.Name.Namespace + "dependency"), d => ((string)d.Attribute("id")!).StartsWith("OpenTelemetry", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_tool_package_has_the_dotnet_tool_layout()
     {
         var entries = Entries("AgentOs.Cli");
@@ -103,20 +134,22 @@ public sealed class PackageContentsTests(PackedSolution packed)
     }
 
     [Fact]
-    public void The_template_package_has_both_templates_made_from_the_samples()
+    public void The_template_package_has_every_template_made_from_the_samples()
     {
         var entries = Entries("AgentOs.Templates");
         Assert.Contains("content/agentos-app/.template.config/template.json", entries);
         Assert.Contains("content/agentos-app/AgentOs.Samples.Quickstart.csproj", entries);
         Assert.Contains("content/agentos-worker/.template.config/template.json", entries);
         Assert.Contains("content/agentos-worker/AgentOs.Samples.ResumableAgent.csproj", entries);
+        Assert.Contains("content/agentos-hosted/.template.config/template.json", entries);
+        Assert.Contains("content/agentos-hosted/AgentOs.Samples.HostedAgent.csproj", entries);
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
         var metadata = Metadata("AgentOs.Templates");
         AssertPublishable(metadata, "AgentOs.Templates");
         Assert.Contains(metadata.Descendants(metadata.Name.Namespace + "packageType"), t => (string)t.Attribute("name")! == "Template");
 
         // The same bytes as the samples: a template cannot drift from the sample it is made from.
-        foreach (var (template, sample) in new[] { ("agentos-app", "AgentOs.Samples.Quickstart"), ("agentos-worker", "AgentOs.Samples.ResumableAgent") })
+        foreach (var (template, sample) in new[] { ("agentos-app", "AgentOs.Samples.Quickstart"), ("agentos-worker", "AgentOs.Samples.ResumableAgent"), ("agentos-hosted", "AgentOs.Samples.HostedAgent") })
         {
             var sources = Directory.GetFiles(Path.Combine(TestSupport.Repository.Root, "samples", sample), "*.cs");
             Assert.NotEmpty(sources);
@@ -132,7 +165,7 @@ public sealed class PackageContentsTests(PackedSolution packed)
     [Fact]
     public void No_package_carries_test_or_sample_code()
     {
-        foreach (var id in new[] { "AgentOs.Sdk", "AgentOs.Cli", "AgentOs.Templates" }.Concat(OptInPackages))
+        foreach (var id in AllPackages)
         {
             var entries = Entries(id);
             Assert.DoesNotContain(entries, e => e.EndsWith(".Tests.dll", StringComparison.OrdinalIgnoreCase));

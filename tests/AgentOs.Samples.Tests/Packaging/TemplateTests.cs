@@ -13,7 +13,7 @@ public sealed class TemplateTests(PackedSolution packed)
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);
 
     [Fact]
-    public async Task Both_templates_install_create_build_without_warnings_and_run()
+    public async Task Every_template_installs_creates_builds_without_warnings_and_runs()
     {
         using var gate = await AgentOs.Sdk.Tests.Shared.PackagingGate.AcquireAsync(TimeSpan.FromMinutes(10));
         var work = Directory.CreateDirectory(Path.Combine(packed.Work, "templates")).FullName;
@@ -40,6 +40,7 @@ public sealed class TemplateTests(PackedSolution packed)
         var install = await Dotnet(["new", "install", packed.PackagePath("AgentOs.Templates"), "--debug:custom-hive", hive], work, environment);
         Assert.Contains("agentos-app", install.Output, StringComparison.Ordinal);
         Assert.Contains("agentos-worker", install.Output, StringComparison.Ordinal);
+        Assert.Contains("agentos-hosted", install.Output, StringComparison.Ordinal);
 
         // agentos-app, with the store path parameter.
         var app = Path.Combine(work, "MyApp");
@@ -70,6 +71,18 @@ public sealed class TemplateTests(PackedSolution packed)
         Assert.Contains(Path.Combine(worker, "store", "agent"), killed.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("worker: step 1 done", resumed.Output, StringComparison.Ordinal);
         Assert.Contains("task 'research-task' succeeded", resumed.Output, StringComparison.Ordinal);
+
+        // agentos-hosted: a Worker Service on AgentOs.Sdk.Hosting (OpenTelemetry from the user's packages).
+        var hosted = Path.Combine(work, "MyHosted");
+        await Dotnet(["new", "agentos-hosted", "-n", "MyHosted", "-o", hosted, "--storePath", "./data", "--debug:custom-hive", hive, "--no-update-check"], work, environment);
+        Assert.Contains($"<PackageReference Include=\"AgentOs.Sdk.Hosting\" Version=\"{packed.Version}\" />", await File.ReadAllTextAsync(Path.Combine(hosted, "MyHosted.csproj")), StringComparison.Ordinal);
+        Assert.Contains("namespace MyHosted;", await File.ReadAllTextAsync(Path.Combine(hosted, "DocumentAgent.cs")), StringComparison.Ordinal);
+        await BuildWithoutWarnings(hosted, environment);
+        var hostedRun = await ChildProcess.RunAsync("dotnet", [Path.Combine(hosted, "bin", "Debug", "net10.0", "MyHosted.dll")], hosted, StepTimeout);
+        Assert.True(hostedRun.ExitCode == 0, hostedRun.Output);
+        Assert.Contains(Path.Combine(hosted, "data", "agentos.db"), hostedRun.Output, StringComparison.Ordinal);
+        Assert.Contains("OK: 3 work items done, 9 checkpoints verified.", hostedRun.Output, StringComparison.Ordinal);
+        Assert.Contains("Metric Name: agentos.checkpoint.created", hostedRun.Output, StringComparison.Ordinal);
     }
 
     private static async Task BuildWithoutWarnings(string project, Dictionary<string, string> environment)

@@ -4,15 +4,16 @@ using System.Text.Json;
 using AgentOs.Sdk.Health;
 using AgentOs.Sdk.PostgreSql.Health;
 using AgentOs.Sdk.PostgreSql.Internal;
+using AgentOs.Sdk.Tests.Shared;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace AgentOs.Sdk.Tests.PostgreSql;
 
 [Trait("Provider", "PostgreSql")]
-public sealed class PostgreSqlHealthCheckTests(PostgreSqlDatabases databases) : IClassFixture<PostgreSqlDatabases>
+public sealed class PostgreSqlHealthCheckTests(PostgresDatabase server) : IClassFixture<PostgresDatabase>
 {
-    [PostgreSqlFact]
+    [PostgresFact]
     public async Task A_migrated_store_passes_every_check_and_reports_server_and_schema_versions()
     {
         var connectionString = await MigratedAsync();
@@ -37,10 +38,10 @@ public sealed class PostgreSqlHealthCheckTests(PostgreSqlDatabases databases) : 
         Assert.True(json.RootElement.GetProperty("summary").GetProperty("all_passed").GetBoolean());
     }
 
-    [PostgreSqlFact]
+    [PostgresFact]
     public async Task An_empty_database_fails_schema_version_and_recovery_tables_and_is_left_empty()
     {
-        var connectionString = await databases.CreateAsync("h");
+        var connectionString = await server.CreateDatabaseAsync("health");
 
         var report = await new PostgreSqlHealthCheck(connectionString).RunAllChecksAsync();
 
@@ -48,15 +49,15 @@ public sealed class PostgreSqlHealthCheckTests(PostgreSqlDatabases databases) : 
         Assert.Equal([PostgreSqlHealthCheckNames.SchemaVersion, PostgreSqlHealthCheckNames.RecoveryTables, PostgreSqlHealthCheckNames.RoleCanWrite], report.Summary.ChecksFailed);
         Assert.True(report.TryGetCheck(PostgreSqlHealthCheckNames.RecoveryTables, out var tables));
         Assert.Contains("lacks tasks, task_audits", tables.Message, StringComparison.Ordinal);
-        Assert.Equal(0L, await PostgreSqlDatabases.ScalarAsync<long>(connectionString, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"));
+        Assert.Equal(0L, await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"));
     }
 
-    [PostgreSqlFact]
+    [PostgresFact]
     public async Task Synchronous_commit_off_fails_and_strict_mode_refuses_to_start()
     {
         var connectionString = await MigratedAsync();
         var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        await PostgreSqlDatabases.ExecuteAsync(connectionString, $"ALTER DATABASE \"{database}\" SET synchronous_commit = off");
+        await AdminSql.ExecuteAsync(connectionString, $"ALTER DATABASE \"{database}\" SET synchronous_commit = off");
 
         var error = await Assert.ThrowsAsync<StartupHealthCheckException>(
             () => PostgreSqlHealthCheck.RunAsync(connectionString, HealthCheckMode.Strict, verbose: false));
@@ -67,12 +68,12 @@ public sealed class PostgreSqlHealthCheckTests(PostgreSqlDatabases databases) : 
         Assert.False(safe.RecoveryEnabled);
     }
 
-    [PostgreSqlFact]
+    [PostgresFact]
     public async Task A_role_without_write_privileges_fails_role_can_write()
     {
         var connectionString = await MigratedAsync();
         var role = "reader_" + Guid.NewGuid().ToString("N")[..8];
-        await PostgreSqlDatabases.ExecuteAsync(
+        await AdminSql.ExecuteAsync(
             connectionString,
             $"CREATE ROLE {role} LOGIN PASSWORD 'reader-secret'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}");
         var asReader = new NpgsqlConnectionStringBuilder(connectionString) { Username = role, Password = "reader-secret" }.ConnectionString;
@@ -102,11 +103,11 @@ public sealed class PostgreSqlHealthCheckTests(PostgreSqlDatabases databases) : 
         Assert.DoesNotContain("hunter2-secret", report.ToTable(), StringComparison.Ordinal);
     }
 
-    [PostgreSqlFact]
+    [PostgresFact]
     public async Task The_IHealthCheck_reports_the_registrations_failure_status()
     {
         var healthy = new PostgreSqlStoreHealthCheck(await MigratedAsync());
-        var unhealthy = new PostgreSqlStoreHealthCheck(await databases.CreateAsync("h"));
+        var unhealthy = new PostgreSqlStoreHealthCheck(await server.CreateDatabaseAsync("health"));
         var context = new HealthCheckContext
         {
             Registration = new HealthCheckRegistration("agentos", healthy, HealthStatus.Degraded, tags: null),
@@ -123,7 +124,7 @@ public sealed class PostgreSqlHealthCheckTests(PostgreSqlDatabases databases) : 
 
     private async Task<string> MigratedAsync()
     {
-        var connectionString = await databases.CreateAsync("h");
+        var connectionString = await server.CreateDatabaseAsync("health");
         (await PostgreSqlDatabase.OpenAsync(connectionString, null, CancellationToken.None)).Database.Dispose();
         return connectionString;
     }

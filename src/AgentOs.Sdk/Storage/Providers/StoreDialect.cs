@@ -8,6 +8,13 @@ namespace AgentOs.Sdk.Storage.Providers;
 internal class StoreDialect
 {
     /// <summary>
+    /// A marker the portable SQL puts where a <c>SELECT</c> that picks rows to claim ends (before its closing parenthesis):
+    /// an SQL comment, so SQLite ignores it; a server dialect's <see cref="Translate"/> replaces it with
+    /// <see cref="ClaimRowsSuffix"/>.
+    /// </summary>
+    public const string ClaimRows = "/*claim-rows*/";
+
+    /// <summary>
     /// Appended to a <c>SELECT</c> that picks rows to claim: PostgreSQL locks them and skips rows other transactions hold
     /// (<c>FOR UPDATE SKIP LOCKED</c>); SQLite needs nothing, because a write transaction holds the whole database.
     /// </summary>

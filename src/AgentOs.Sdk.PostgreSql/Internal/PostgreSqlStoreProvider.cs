@@ -1,0 +1,107 @@
+using System.Data;
+using System.Data.Common;
+using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Storage.Providers;
+using Npgsql;
+
+namespace AgentOs.Sdk.PostgreSql.Internal;
+
+/// <summary>
+/// The PostgreSQL provider behind an <see cref="AgentOsStore"/>: Npgsql's pool (one <see cref="NpgsqlDataSource"/>),
+/// READ COMMITTED write transactions whose statements take row locks, the server's clock for "now", SQLSTATE-based error
+/// classification, and migrations under an advisory lock.
+/// </summary>
+internal sealed class PostgreSqlStoreProvider : StoreProvider
+{
+    private const string ServerNowSql = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+    public PostgreSqlStoreProvider(string connectionString, PostgreSqlStoreOptions options)
+    {
+        Database = PostgreSqlDatabase.Create(connectionString, options);
+    }
+
+    public PostgreSqlDatabase Database { get; }
+
+    public override string Name => "postgresql";
+
+    public override string Location => Database.Endpoint.ToString();
+
+    public override StoreDialect Dialect => PostgreSqlDialect.Instance;
+
+    public override bool HasAsyncIo => true;
+
+    public override async ValueTask<DbConnection> OpenConnectionAsync(bool async, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return async
+                ? await Database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false)
+                : Database.DataSource.OpenConnection();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            throw Failure(ex, "connect");
+        }
+    }
+
+    public override async ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, bool async, CancellationToken cancellationToken)
+    {
+        // READ COMMITTED: every UPDATE re-checks its WHERE on the newest committed row version after waiting for a row
+        // lock, which is what the fenced statements rely on; claims add FOR UPDATE SKIP LOCKED (the dialect).
+        var npgsql = (NpgsqlConnection)connection;
+        return async
+            ? await npgsql.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false)
+            : npgsql.BeginTransaction(IsolationLevel.ReadCommitted);
+    }
+
+    public override async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, bool async, CancellationToken cancellationToken)
+    {
+        var npgsql = (NpgsqlConnection)connection;
+        return async
+            ? await npgsql.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false)
+            : npgsql.BeginTransaction(IsolationLevel.RepeatableRead);
+    }
+
+    /// <summary>The clock rule: the server's clock, read once per transaction, unless the store opted into the caller's.</summary>
+    public override async ValueTask<long> ReadClockAsync(DbConnection connection, DbTransaction? transaction, TimeProvider clock, bool async, CancellationToken cancellationToken)
+    {
+        if (!Database.Options.UseServerClock)
+        {
+            return clock.GetUtcNow().ToUnixTimeMilliseconds();
+        }
+
+        await using var command = new NpgsqlCommand(ServerNowSql, (NpgsqlConnection)connection, (NpgsqlTransaction?)transaction);
+        var value = async ? await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteScalar();
+        return (long)value!;
+    }
+
+    public override StoreErrorKind Classify(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: PostgreSqlErrors.SerializationFailure or PostgreSqlErrors.DeadlockDetected } => StoreErrorKind.SerializationFailure,
+        PostgresException { SqlState: PostgreSqlErrors.LockNotAvailable } => StoreErrorKind.Busy,
+        PostgresException { SqlState: PostgreSqlErrors.UniqueViolation } => StoreErrorKind.UniqueViolation,
+        PostgresException { SqlState: "23503" } => StoreErrorKind.ForeignKeyViolation,
+        _ when PostgreSqlErrors.Classify(exception) == PostgreSqlErrorKind.ConnectionLost => StoreErrorKind.ConnectionLost,
+        _ => StoreErrorKind.Other,
+    };
+
+    public override StoreException Failure(Exception exception, string doing)
+    {
+        if (Classify(exception) == StoreErrorKind.ConnectionLost)
+        {
+            // The server went away: every idle connection in the pool died with it; the next call must open fresh ones.
+            Database.DataSource.Clear();
+        }
+
+        return Database.Failure(exception, doing);
+    }
+
+    public override async ValueTask<SchemaVersion> MigrateAsync(AgentOsStore store, bool async, CancellationToken cancellationToken) =>
+        await PostgreSqlMigrationRunner.MigrateAsync(Database, PostgreSqlMigrations.All, cancellationToken).ConfigureAwait(false);
+
+    public override void Dispose()
+    {
+        Database.Dispose();
+        base.Dispose();
+    }
+}
