@@ -143,13 +143,15 @@ public sealed class PackageContentsTests(PackedSolution packed)
         Assert.Contains("content/agentos-worker/AgentOs.Samples.ResumableAgent.csproj", entries);
         Assert.Contains("content/agentos-hosted/.template.config/template.json", entries);
         Assert.Contains("content/agentos-hosted/AgentOs.Samples.HostedAgent.csproj", entries);
+        Assert.Contains("content/agentos-workflow/.template.config/template.json", entries);
+        Assert.Contains("content/agentos-workflow/AgentOs.Samples.AgentFramework.csproj", entries);
         Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
         var metadata = Metadata("AgentOs.Templates");
         AssertPublishable(metadata, "AgentOs.Templates");
         Assert.Contains(metadata.Descendants(metadata.Name.Namespace + "packageType"), t => (string)t.Attribute("name")! == "Template");
 
         // The same bytes as the samples: a template cannot drift from the sample it is made from.
-        foreach (var (template, sample) in new[] { ("agentos-app", "AgentOs.Samples.Quickstart"), ("agentos-worker", "AgentOs.Samples.ResumableAgent"), ("agentos-hosted", "AgentOs.Samples.HostedAgent") })
+        foreach (var (template, sample) in new[] { ("agentos-app", "AgentOs.Samples.Quickstart"), ("agentos-worker", "AgentOs.Samples.ResumableAgent"), ("agentos-hosted", "AgentOs.Samples.HostedAgent"), ("agentos-workflow", "AgentOs.Samples.AgentFramework") })
         {
             var sources = Directory.GetFiles(Path.Combine(TestSupport.Repository.Root, "samples", sample), "*.cs");
             Assert.NotEmpty(sources);
@@ -160,6 +162,9 @@ public sealed class PackageContentsTests(PackedSolution packed)
         }
 
         Assert.Contains($"<PackageReference Include=\"AgentOs.Sdk\" Version=\"{packed.Version}\" />", Read("AgentOs.Templates", "content/agentos-app/AgentOs.Samples.Quickstart.csproj"), StringComparison.Ordinal);
+        var workflowProject = Read("AgentOs.Templates", "content/agentos-workflow/AgentOs.Samples.AgentFramework.csproj");
+        Assert.Contains($"<PackageReference Include=\"AgentOs.Sdk.AgentFramework\" Version=\"{packed.Version}\" />", workflowProject, StringComparison.Ordinal);
+        Assert.Contains($"<PackageReference Include=\"AgentOs.Sdk.Extensions.AI\" Version=\"{packed.Version}\" />", workflowProject, StringComparison.Ordinal);
     }
 
     [Fact]

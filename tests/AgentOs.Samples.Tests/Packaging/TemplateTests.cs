@@ -41,6 +41,7 @@ public sealed class TemplateTests(PackedSolution packed)
         Assert.Contains("agentos-app", install.Output, StringComparison.Ordinal);
         Assert.Contains("agentos-worker", install.Output, StringComparison.Ordinal);
         Assert.Contains("agentos-hosted", install.Output, StringComparison.Ordinal);
+        Assert.Contains("agentos-workflow", install.Output, StringComparison.Ordinal);
 
         // agentos-app, with the store path parameter.
         var app = Path.Combine(work, "MyApp");
@@ -83,6 +84,24 @@ public sealed class TemplateTests(PackedSolution packed)
         Assert.Contains(Path.Combine(hosted, "data", "agentos.db"), hostedRun.Output, StringComparison.Ordinal);
         Assert.Contains("OK: 3 work items done, 9 checkpoints verified.", hostedRun.Output, StringComparison.Ordinal);
         Assert.Contains("Metric Name: agentos.checkpoint.created", hostedRun.Output, StringComparison.Ordinal);
+
+        // agentos-workflow: an Agent Framework workflow on the two opt-in packages, killed in step 4, then resumed.
+        var workflow = Path.Combine(work, "MyWorkflow");
+        await Dotnet(["new", "agentos-workflow", "-n", "MyWorkflow", "-o", workflow, "--storePath", "./data", "--debug:custom-hive", hive, "--no-update-check"], work, environment);
+        var workflowProject = await File.ReadAllTextAsync(Path.Combine(workflow, "MyWorkflow.csproj"));
+        Assert.Contains($"<PackageReference Include=\"AgentOs.Sdk.AgentFramework\" Version=\"{packed.Version}\" />", workflowProject, StringComparison.Ordinal);
+        Assert.Contains($"<PackageReference Include=\"AgentOs.Sdk.Extensions.AI\" Version=\"{packed.Version}\" />", workflowProject, StringComparison.Ordinal);
+        Assert.Contains("namespace MyWorkflow;", await File.ReadAllTextAsync(Path.Combine(workflow, "PublishingWorkflow.cs")), StringComparison.Ordinal);
+        await BuildWithoutWarnings(workflow, environment);
+        var workflowDll = Path.Combine(workflow, "bin", "Debug", "net10.0", "MyWorkflow.dll");
+        var workflowKilled = await ChildProcess.RunAsync("dotnet", [workflowDll, "--crash-after", "4"], workflow, StepTimeout);
+        Assert.True(workflowKilled.ExitCode == 128 + 9, workflowKilled.Output);
+        Assert.Contains(Path.Combine(workflow, "data"), workflowKilled.Output, StringComparison.Ordinal);
+        var workflowResumed = await ChildProcess.RunAsync("dotnet", [workflowDll], workflow, StepTimeout);
+        Assert.True(workflowResumed.ExitCode == 0, workflowResumed.Output);
+        Assert.Contains("step 4 publish 'leases': model call replayed from the store, tool replayed from the ledger", workflowResumed.Output, StringComparison.Ordinal);
+        Assert.Contains("output: published 3 lines", workflowResumed.Output, StringComparison.Ordinal);
+        Assert.Equal(3, (await File.ReadAllLinesAsync(Path.Combine(workflow, "data", "published.txt"))).Length);
     }
 
     private static async Task BuildWithoutWarnings(string project, Dictionary<string, string> environment)
