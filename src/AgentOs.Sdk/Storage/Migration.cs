@@ -10,21 +10,24 @@ internal sealed record Migration(SchemaVersion Version, string Description, stri
     private const string ResourcePrefix = "AgentOs.Sdk.Storage.Migrations.";
 
     /// <summary>Every migration embedded in this assembly, oldest first.</summary>
-    public static IReadOnlyList<Migration> All { get; } = Load();
+    public static IReadOnlyList<Migration> All { get; } = LoadEmbedded(typeof(Migration).Assembly, ResourcePrefix);
 
-    // Resource names look like "AgentOs.Sdk.Storage.Migrations.0.24__recovery_tables.sql".
-    private static Migration[] Load()
+    /// <summary>
+    /// The migrations embedded in <paramref name="assembly"/> under <paramref name="resourcePrefix"/>, oldest first: each
+    /// provider's package embeds its own scripts with the same names and versions.
+    /// </summary>
+    // Resource names look like "<prefix>0.24__recovery_tables.sql".
+    internal static Migration[] LoadEmbedded(Assembly assembly, string resourcePrefix)
     {
-        var assembly = typeof(Migration).Assembly;
         var migrations = new List<Migration>();
         foreach (var name in assembly.GetManifestResourceNames())
         {
-            if (!name.StartsWith(ResourcePrefix, StringComparison.Ordinal) || !name.EndsWith(".sql", StringComparison.Ordinal))
+            if (!name.StartsWith(resourcePrefix, StringComparison.Ordinal) || !name.EndsWith(".sql", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var fileName = name[ResourcePrefix.Length..^".sql".Length];
+            var fileName = name[resourcePrefix.Length..^".sql".Length];
             var separator = fileName.IndexOf("__", StringComparison.Ordinal);
             if (separator < 0 || !SchemaVersion.TryParse(fileName[..separator], out var version))
             {
@@ -39,7 +42,7 @@ internal sealed record Migration(SchemaVersion Version, string Description, stri
         migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
         if (migrations.Count == 0)
         {
-            throw new InvalidOperationException("No schema migration is embedded in AgentOs.Sdk.");
+            throw new InvalidOperationException($"No schema migration is embedded in {assembly.GetName().Name}.");
         }
 
         return [.. migrations];
