@@ -81,7 +81,6 @@ public class AtomicWriteBenchmarks
     {
         using AtomicWriteSession session = AtomicWriteSession.Begin(_atomicPath, options: null, bufferSize: 0, CancellationToken.None);
         session.Data.Write(_content);
-        session.BeginDataSync();
         return session.Commit(FakeHash, _content.Length, CancellationToken.None);
     }
 
