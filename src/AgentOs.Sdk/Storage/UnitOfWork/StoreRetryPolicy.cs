@@ -26,8 +26,8 @@ internal sealed class StoreRetryPolicy
     /// <summary>The most the back-offs of one call add up to (the store's busy timeout).</summary>
     public TimeSpan Budget { get; }
 
-    /// <summary>The store's default: 5 retries from 50 ms, within the busy timeout.</summary>
-    public static StoreRetryPolicy For(StoreOptions options) => new(5, TimeSpan.FromMilliseconds(50), options.BusyTimeout);
+    /// <summary>The store's default: the provider's retry count (5 unless configured) from 50 ms, within the busy timeout.</summary>
+    public static StoreRetryPolicy For(StoreOptions options, int maxRetries = 5) => new(maxRetries, TimeSpan.FromMilliseconds(50), options.BusyTimeout);
 
     /// <summary>The back-off before retry number <paramref name="attempt"/> + 1, or null when the policy is spent.</summary>
     /// <param name="attempt">The attempt that failed, from 0.</param>
