@@ -39,6 +39,21 @@ internal class StoreDialect
     /// <summary>What replaces <see cref="ShareRows"/> (<c>FOR SHARE</c> on PostgreSQL: an update by another transaction waits for the commit).</summary>
     public virtual string ShareRowsSuffix => string.Empty;
 
+    /// <summary>
+    /// Finds a table or view of the application's schema by name, ignoring case (parameter <c>@name</c>); one row with its
+    /// exact name, none when there is no such table. System tables are never found.
+    /// </summary>
+    public virtual string FindTableSql => """
+        SELECT name FROM sqlite_schema
+        WHERE type IN ('table', 'view') AND name = @name COLLATE NOCASE AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+        """;
+
+    /// <summary>
+    /// Lists the columns of the table named exactly <c>@name</c>: one row per column with its name and the SQL type a text
+    /// value must be cast to for comparing with it, or NULL where the database compares by affinity (SQLite).
+    /// </summary>
+    public virtual string TableColumnsSql => "SELECT name, NULL FROM pragma_table_info(@name)";
+
     /// <summary>The larger of two expressions: SQLite's scalar <c>max(a, b)</c>, PostgreSQL's <c>GREATEST(a, b)</c>.</summary>
     public virtual string Greatest(string left, string right) => $"max({left}, {right})";
 

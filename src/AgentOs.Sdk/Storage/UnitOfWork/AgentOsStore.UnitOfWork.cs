@@ -133,7 +133,7 @@ public sealed partial class AgentOsStore
                     }
                 }
             }
-            catch (DbException ex) when (MayRunAgain(ex, committing) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
+            catch (DbException ex) when (MayRunAgain(ex, committing, policy) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
             {
                 // Rolled back above (or by the server, when the session died); the connection is closed below and the next
                 // attempt starts clean.
@@ -188,15 +188,15 @@ public sealed partial class AgentOsStore
     }
 
     /// <summary>
-    /// Whether a failed attempt may run again from the start: a transient failure (busy, serialization, deadlock) rolled it
-    /// back; a connection lost before COMMIT was sent, or during it when the server said it ended the session first, means
+    /// Whether a failed attempt may run again from the start: a failure the policy retries (busy, serialization, deadlock...)
+    /// rolled it back; a connection lost before COMMIT was sent, or during it when the server said it ended the session first, means
     /// the server rolled it back. A connection otherwise lost during COMMIT leaves the outcome unknown, and running the
     /// work again could apply it twice: never retried.
     /// </summary>
-    private bool MayRunAgain(DbException exception, bool committing)
+    private bool MayRunAgain(DbException exception, bool committing, StoreRetryPolicy policy)
     {
         var kind = Provider.Classify(exception);
-        return Provider.IsTransient(kind)
+        return policy.Retries(kind, Provider)
             || (kind == StoreErrorKind.ConnectionLost && (!committing || Provider.EndedBeforeCommit(exception)));
     }
 
