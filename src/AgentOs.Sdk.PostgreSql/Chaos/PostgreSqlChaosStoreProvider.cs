@@ -79,7 +79,12 @@ public sealed class PostgreSqlChaosStoreProvider : ChaosStoreProvider
 
     /// <inheritdoc />
     protected internal override void Configure(StoreOptions options, string address, bool followCallerClock) =>
-        options.UsePostgreSql(address, postgres => postgres.UseServerClock = !followCallerClock);
+        options.UsePostgreSql(address, postgres =>
+        {
+            postgres.UseServerClock = !followCallerClock;
+            // Drills start tens of processes at once on one machine; a connection that takes long then is load, not an outage.
+            postgres.ConnectTimeout = TimeSpan.FromSeconds(30);
+        });
 
     /// <inheritdoc />
     protected internal override async Task DeleteDatabasesAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken)

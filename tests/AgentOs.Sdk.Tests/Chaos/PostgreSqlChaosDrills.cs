@@ -17,9 +17,13 @@ public sealed class PostgreSqlChaosDrills(PostgresDatabase database, ITestOutput
 {
     /// <summary>The drills whose modules run on PostgreSQL on main today; the others follow as their modules are ported.</summary>
     [PostgresTheory]
+    [InlineData(1)]
+    [InlineData(2)]
     [InlineData(3)]
     [InlineData(5)]
     [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
     public async Task The_drill_passes_on_fresh_databases_of_the_server_and_drops_them_after(int number)
     {
         var result = await RunAsync(number, new PostgreSqlChaosStoreProvider(database.ConnectionString));
