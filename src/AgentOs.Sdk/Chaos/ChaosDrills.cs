@@ -86,7 +86,16 @@ public static class ChaosDrills
         context.Report(string.Create(CultureInfo.InvariantCulture, $"passed in {clock.Elapsed.TotalSeconds:0.00} s: {keyFigure}"));
         if (options.DeletePassedDrillDirectories)
         {
-            await options.StoreProvider.DeleteDatabasesAsync(context.StoreAddresses, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await options.StoreProvider.DeleteDatabasesAsync(context.StoreAddresses, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Storage.StoreException ex)
+            {
+                // Left on the server for the user to drop; a passed drill does not fail over its clean-up.
+                context.Report($"could not drop its databases ({string.Join(", ", context.StoreLocations)}): {ex.Message}");
+            }
+
             TryDelete(directory);
         }
 
