@@ -21,9 +21,12 @@ public sealed class LlmCacheStressDrill : ChaosDrill
     public override string Description => "1,000 prompts, then the same 1,000: 1,000 misses, 1,000 hits, hit rate 50%.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        using var store = DrillStore.Open(context, context.PathOf("llm-cache.db"));
+        using var store = context.OpenStore("llm-cache");
         using var idempotency = new IdempotencyStore(store, "drill-5");
         var cache = new LlmOutputCache(idempotency);
         var modelCalls = 0;

@@ -21,9 +21,12 @@ public sealed class ToolReplayStressDrill : ChaosDrill
     public override string Description => "500 commands executed, then replayed with identical results: replay rate 50%.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        using var store = DrillStore.Open(context, context.PathOf("tool-ledger.db"));
+        using var store = context.OpenStore("tool-ledger");
         using var idempotency = new IdempotencyStore(store, "drill-6");
         var ledger = new ToolLedger(idempotency);
         var executions = 0;
