@@ -15,11 +15,12 @@ namespace AgentOs.Sdk.Tests.Chaos;
 [Collection(ChaosScenario.Collection)]
 public sealed class PostgreSqlChaosDrills(PostgresDatabase database, ITestOutputHelper output) : ChaosScenario(output), IClassFixture<PostgresDatabase>
 {
-    /// <summary>The drills whose modules run on PostgreSQL on main today; the others follow as their modules are ported.</summary>
+    /// <summary>Every drill of the core on PostgreSQL (drill 10 at test size below; drill 9 is in the AI tests).</summary>
     [PostgresTheory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     [InlineData(5)]
     [InlineData(6)]
     [InlineData(7)]
@@ -33,6 +34,18 @@ public sealed class PostgreSqlChaosDrills(PostgresDatabase database, ITestOutput
         var names = result.Stores.Select(s => s[(s.LastIndexOf('/') + 1)..]).ToList();
         Assert.All(names, n => Assert.StartsWith($"agentos_chaos_{number}_", n, StringComparison.Ordinal));
         Assert.Empty(await ExistingAsync(names));
+    }
+
+    [PostgresFact]
+    public async Task Two_hosts_share_the_server_store_and_the_survivor_and_the_sweep_finish_every_item_exactly_once()
+    {
+        var result = await RunAsync(Scenario10_TwoHosts.TestSize(), new PostgreSqlChaosStoreProvider(database.ConnectionString));
+
+        var m = result.Metrics;
+        Assert.Equal(200, m["effects_by_host_a"] + m["effects_by_host_b"]);
+        Assert.True(m["leases_held_at_kill"] >= 1);
+        Assert.Equal(3 * m["leases_held_at_kill"], m["zombie_writes_attempted"]);
+        Assert.Equal(m["zombie_writes_attempted"], m["zombie_writes_refused"]);
     }
 
     [PostgresFact]
