@@ -8,7 +8,8 @@ namespace AgentOs.Sdk.TestHost;
 /// <summary>
 /// <c>idempotency-hammer &lt;db&gt; ledger|cache &lt;keys&gt; &lt;slow ms&gt; &lt;poll ms&gt; &lt;passes&gt; &lt;seed&gt; &lt;index&gt; &lt;folder&gt;</c>:
 /// one of several processes calling <see cref="ToolLedger.ExecuteOrReplayAsync"/> (or
-/// <see cref="LlmOutputCache.GetOrCreateAsync"/>) on the same keys, in an order shuffled by seed and index. Even keys run an
+/// <see cref="LlmOutputCache.GetOrCreateAsync"/>) on the same keys: the first pass in key order (every process races for
+/// every key), later passes in an order shuffled by seed and index. Even keys run an
 /// instant operation, odd keys one that takes &lt;slow ms&gt;. Each real execution appends <c>key pid</c> to
 /// <c>effects-&lt;index&gt;.log</c> (the effect the parent counts); each call appends <c>key result elapsed-µs</c> to
 /// <c>calls-&lt;index&gt;.log</c>, timed by Stopwatch around the whole call. Prints <c>ready</c> once warmed up, starts on a
@@ -43,8 +44,13 @@ internal static class IdempotencyHammer
         var pid = Environment.ProcessId;
 
         using var store = AgentOsStore.Open(database);
-        // Default options but the poll interval: a hit-count flush is due every second, as in the report of issue 14.
-        using var keys = new IdempotencyStore(store, $"hammer-{index}-pid-{pid}", TimeProvider.System, new IdempotencyOptions { PollInterval = poll });
+        // Hit-count flushes fall due every 10 ms (default 1 s), so that this one-second race meets them as the issue's
+        // minutes-long run did: a flush due inside a claim's write transaction was the defect of issue 14.
+        using var keys = new IdempotencyStore(store, $"hammer-{index}-pid-{pid}", TimeProvider.System, new IdempotencyOptions
+        {
+            PollInterval = poll,
+            HitCountFlushInterval = TimeSpan.FromMilliseconds(10),
+        });
         var ledger = new ToolLedger(keys);
         var cache = new LlmOutputCache(keys);
         using var effects = new StreamWriter(Path.Combine(folder, $"effects-{index}.log"), append: false) { AutoFlush = true };
@@ -93,13 +99,15 @@ internal static class IdempotencyHammer
         }
 
         var run = Stopwatch.StartNew();
-        var order = Enumerable.Range(0, keyCount).ToArray();
-        new Random(unchecked((seed * 7919) + index)).Shuffle(order);
+        var shuffled = Enumerable.Range(0, keyCount).ToArray();
+        new Random(unchecked((seed * 7919) + index)).Shuffle(shuffled);
         var total = 0;
         var errors = 0;
         for (var pass = 0; pass < passes; pass++)
         {
-            foreach (var i in order)
+            // The first pass goes through the keys in the same order in every process, so that they race for each key;
+            // later passes replay in each process's own order.
+            foreach (var i in pass == 0 ? Enumerable.Range(0, keyCount) : shuffled)
             {
                 var key = string.Create(CultureInfo.InvariantCulture, $"key-{i:D3}");
                 var started = Stopwatch.GetTimestamp();
