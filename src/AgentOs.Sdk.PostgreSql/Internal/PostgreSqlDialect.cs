@@ -16,6 +16,24 @@ internal sealed class PostgreSqlDialect : StoreDialect
 
     public override string Least(string left, string right) => $"LEAST({left}, {right})";
 
+    // Tables and views visible on the search path, outside the system schemas; the exact spelling wins over another case.
+    public override string FindTableSql => """
+        SELECT c.relname FROM pg_catalog.pg_class c
+        WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND pg_catalog.pg_table_is_visible(c.oid)
+          AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+          AND lower(c.relname) = lower(@name)
+        ORDER BY c.relname = @name DESC LIMIT 1
+        """;
+
+    // PostgreSQL compares by type, not affinity: the evidence value is bound as text and cast to the column's own type.
+    public override string TableColumnsSql => """
+        SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = to_regclass(quote_ident(@name)) AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+        """;
+
     public override string Translate(string portableSql) =>
-        portableSql.Replace(ClaimRows, ClaimRowsSuffix.TrimStart(), StringComparison.Ordinal);
+        portableSql
+            .Replace(ClaimRows, ClaimRowsSuffix.TrimStart(), StringComparison.Ordinal)
+            .Replace(LockRows, LockRowsSuffix.TrimStart(), StringComparison.Ordinal);
 }

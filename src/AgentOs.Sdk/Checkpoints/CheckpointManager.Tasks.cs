@@ -1,5 +1,6 @@
+using System.Data.Common;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Sdk.Checkpoints;
 
@@ -11,27 +12,16 @@ public sealed partial class CheckpointManager
     public bool EnsureTask(string taskId, string? title = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
-        return Write("create a task", (connection, transaction) =>
-        {
-            var command = connection.Command(CheckpointSql.EnsureTask, transaction);
-            command.Set("$task", taskId);
-            command.Set("$title", (object?)title ?? DBNull.Value);
-            command.Set("$now", Now());
-            return command.ExecuteNonQuery() == 1;
-        }, CancellationToken.None);
+        var created = Sync(WriteAsync("create a task", async: false, tx => EnsureTaskAsync(tx, taskId, title), CancellationToken.None));
+        RememberTask(taskId);
+        return created;
     }
 
     /// <summary>The task row, or null if the task is unknown.</summary>
     public AgentTaskInfo? GetTask(string taskId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
-        return Read("read a task", connection =>
-        {
-            var command = connection.Command(CheckpointSql.SelectTask);
-            command.Set("$task", taskId);
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? ReadTask(reader) : null;
-        });
+        return Sync(ReadAsync("read a task", async: false, tx => ReadTaskAsync(tx, taskId), CancellationToken.None));
     }
 
     /// <summary>
@@ -39,11 +29,11 @@ public sealed partial class CheckpointManager
     /// status, in one transaction. Setting the status it already has changes nothing and writes no audit.
     /// </summary>
     /// <returns>The task after the change.</returns>
-    public AgentTaskInfo SetTaskStatus(string taskId, AgentTaskStatus status) => SetStatus(taskId, status, CancellationToken.None);
+    public AgentTaskInfo SetTaskStatus(string taskId, AgentTaskStatus status) => Sync(SetStatusAsync(taskId, status, async: false, CancellationToken.None));
 
     /// <summary>Sets the task's status; see <see cref="SetTaskStatus"/>.</summary>
     public Task<AgentTaskInfo> SetTaskStatusAsync(string taskId, AgentTaskStatus status, CancellationToken cancellationToken = default) =>
-        Task.Run(() => SetStatus(taskId, status, cancellationToken), cancellationToken);
+        SetStatusAsync(taskId, status, async: true, cancellationToken).AsTask();
 
     /// <summary>Appends an entry to the task's audit trail (creating the task row if needed).</summary>
     /// <param name="taskId">The task.</param>
@@ -58,12 +48,7 @@ public sealed partial class CheckpointManager
         var text = payload is { } value ? SnapshotText(value) : null;
         // Validate the level now, not inside the transaction.
         StatusText.Of(level);
-        return Write("append an audit", (connection, transaction) =>
-        {
-            var now = Now();
-            EnsureTask(connection, transaction, taskId, now);
-            return Audit(connection, transaction, taskId, eventType, level, text, now);
-        }, CancellationToken.None);
+        return Sync(WriteToTaskAsync("append an audit", taskId, workItemId: null, async: false, tx => AuditAsync(tx, taskId, eventType, level, text), CancellationToken.None));
     }
 
     /// <summary>The task's newest <paramref name="limit"/> audit entries, oldest first.</summary>
@@ -71,65 +56,72 @@ public sealed partial class CheckpointManager
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        return Read("list audits", connection =>
+        return Sync(ReadAsync<IReadOnlyList<TaskAudit>>("list audits", async: false, async tx =>
         {
-            var command = connection.Command(CheckpointSql.SelectAudits);
-            command.Set("$task", taskId);
-            command.Set("$limit", limit);
+            var command = tx.Command(CheckpointSql.SelectAudits);
+            command.SetParameter("@task", taskId);
+            command.SetParameter("@limit", limit);
             var list = new List<TaskAudit>();
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            var reader = await tx.ReaderAsync(command).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                list.Add(new TaskAudit(
-                    reader.GetInt64(0),
-                    reader.GetString(1),
-                    reader.GetString(2),
-                    StatusText.ParseLevel(reader.GetString(3)),
-                    reader.IsDBNull(4) ? null : reader.GetString(4),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+                while (await tx.ReadAsync(reader).ConfigureAwait(false))
+                {
+                    list.Add(new TaskAudit(
+                        reader.GetInt64(0),
+                        reader.GetString(1),
+                        reader.GetString(2),
+                        StatusText.ParseLevel(reader.GetString(3)),
+                        reader.IsDBNull(4) ? null : reader.GetString(4),
+                        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+                }
             }
 
             return list;
-        });
+        }, CancellationToken.None));
     }
 
-    private AgentTaskInfo SetStatus(string taskId, AgentTaskStatus status, CancellationToken cancellationToken)
+    private async ValueTask<AgentTaskInfo> SetStatusAsync(string taskId, AgentTaskStatus status, bool async, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
         var text = StatusText.Of(status);
-        return Write("set a task's status", (connection, transaction) =>
+        // The task is held (row locked on PostgreSQL): the status read as "from" is still the status when the new one is written.
+        return await WriteToTaskAsync("set a task's status", taskId, workItemId: null, async, async tx =>
         {
-            var now = Now();
-            EnsureTask(connection, transaction, taskId, now);
-            var select = connection.Command(CheckpointSql.SelectTask, transaction);
-            select.Set("$task", taskId);
-            AgentTaskInfo before;
-            using (var reader = select.ExecuteReader())
-            {
-                reader.Read();
-                before = ReadTask(reader);
-            }
-
+            var now = tx.UtcNowMilliseconds;
+            var before = await ReadTaskAsync(tx, taskId).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The row of task '{taskId}' vanished inside its own write transaction on '{_store.Location}'.");
             if (before.Status == status)
             {
                 return before;
             }
 
-            var update = connection.Command(CheckpointSql.UpdateTaskStatus, transaction);
-            update.Set("$task", taskId);
-            update.Set("$status", text);
-            update.Set("$now", now);
-            update.ExecuteNonQuery();
-            Audit(connection, transaction, taskId, TaskAuditEvents.StatusChanged, status == AgentTaskStatus.Failed ? TaskAuditLevel.Error : TaskAuditLevel.Info, Payload(new AuditPayload
+            var update = tx.Command(CheckpointSql.UpdateTaskStatus);
+            update.SetParameter("@task", taskId);
+            update.SetParameter("@status", text);
+            update.SetParameter("@now", now);
+            await tx.ExecuteAsync(update).ConfigureAwait(false);
+            await AuditAsync(tx, taskId, TaskAuditEvents.StatusChanged, status == AgentTaskStatus.Failed ? TaskAuditLevel.Error : TaskAuditLevel.Info, Payload(new AuditPayload
             {
                 FromStatus = before.Status,
                 ToStatus = status,
-            }), now);
+            })).ConfigureAwait(false);
             return before with { Status = status, UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(now) };
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static AgentTaskInfo ReadTask(SqliteDataReader reader) => new(
+    private static async ValueTask<AgentTaskInfo?> ReadTaskAsync(StoreTransaction tx, string taskId)
+    {
+        var command = tx.Command(CheckpointSql.SelectTask);
+        command.SetParameter("@task", taskId);
+        var reader = await tx.ReaderAsync(command).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await tx.ReadAsync(reader).ConfigureAwait(false) ? ReadTask(reader) : null;
+        }
+    }
+
+    private static AgentTaskInfo ReadTask(DbDataReader reader) => new(
         reader.GetString(0),
         StatusText.ParseTask(reader.GetString(1)),
         reader.IsDBNull(2) ? null : reader.GetString(2),

@@ -5,19 +5,20 @@ namespace AgentOs.Sdk.Checkpoints;
 // Telemetry around the checkpoint operations: a span, the counters and the log events, kept out of the data access.
 public sealed partial class CheckpointManager
 {
-    private Checkpoint Create(
+    private async ValueTask<Checkpoint> CreateAsync(
         string taskId,
         string checkpointType,
         string snapshotJson,
         EvidencePack evidence,
         string? workItemId,
         IReadOnlyDictionary<string, string>? metadata,
+        bool async,
         CancellationToken cancellationToken)
     {
         using var activity = AgentOsTelemetry.StartCheckpointCreate(taskId, checkpointType, workItemId);
         try
         {
-            return Created(activity, CreateCore(taskId, checkpointType, snapshotJson, evidence, workItemId, metadata, cancellationToken));
+            return Created(activity, await CreateCoreAsync(taskId, checkpointType, snapshotJson, evidence, workItemId, metadata, async, cancellationToken).ConfigureAwait(false));
         }
         catch (Exception ex) when (activity is not null)
         {
@@ -26,12 +27,12 @@ public sealed partial class CheckpointManager
         }
     }
 
-    private Checkpoint Commit(CheckpointStep step, string snapshotJson, EvidencePack evidence, CancellationToken cancellationToken)
+    private async ValueTask<Checkpoint> CommitAsync(CheckpointStep step, string snapshotJson, EvidencePack evidence, bool async, CancellationToken cancellationToken)
     {
         using var activity = AgentOsTelemetry.StartCheckpointCreate(step?.TaskId ?? string.Empty, step?.Type ?? string.Empty, step?.WorkItemId);
         try
         {
-            return Created(activity, CommitCore(step!, snapshotJson, evidence, cancellationToken));
+            return Created(activity, await CommitCoreAsync(step!, snapshotJson, evidence, async, cancellationToken).ConfigureAwait(false));
         }
         catch (Exception ex) when (activity is not null)
         {
@@ -40,12 +41,12 @@ public sealed partial class CheckpointManager
         }
     }
 
-    private EvidenceVerificationResult Verify(string checkpointId, CancellationToken cancellationToken)
+    private async ValueTask<EvidenceVerificationResult> VerifyAsync(string checkpointId, bool async, CancellationToken cancellationToken)
     {
         using var activity = AgentOsTelemetry.StartCheckpointVerify(checkpointId);
         try
         {
-            var result = VerifyCore(checkpointId, cancellationToken);
+            var result = await VerifyCoreAsync(checkpointId, async, cancellationToken).ConfigureAwait(false);
             _store.Telemetry.OnCheckpointVerified(activity, checkpoint: null, result);
             if (!result.IsVerified)
             {
@@ -62,9 +63,9 @@ public sealed partial class CheckpointManager
     }
 
     // A checkpoint flagged verified whose evidence no longer holds (found while looking for the resume point).
-    private void MarkFailed(Checkpoint checkpoint, EvidenceVerificationResult result, CancellationToken cancellationToken)
+    private async ValueTask MarkFailedAsync(Checkpoint checkpoint, EvidenceVerificationResult result, bool async, CancellationToken cancellationToken)
     {
-        MarkFailedCore(checkpoint, result, cancellationToken);
+        await MarkFailedCoreAsync(checkpoint, result, async, cancellationToken).ConfigureAwait(false);
         _store.Telemetry.OnCheckpointVerified(activity: null, checkpoint, result);
         AgentOsLog.CheckpointEvidenceFailed(_store.Logger, checkpoint.Id, checkpoint.TaskId, checkpoint.SequenceNumber, checkpoint.Type, result.Error);
     }

@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AgentOs.Sdk.Storage;
-using Microsoft.Data.Sqlite;
+using AgentOs.Sdk.Storage.Providers;
+using AgentOs.Sdk.Storage.UnitOfWork;
 
 namespace AgentOs.Sdk.Checkpoints;
 
@@ -12,42 +15,42 @@ namespace AgentOs.Sdk.Checkpoints;
 /// <remarks>
 /// <para>
 /// <b>Sequence numbers.</b> Each checkpoint gets the next number of its task (1, 2, 3, ...) inside the transaction that
-/// inserts it: <c>BEGIN IMMEDIATE</c>, then one <c>INSERT ... SELECT MAX(sequence_number) + 1</c>, backed by
-/// <c>UNIQUE(task_id, sequence_number)</c>. Any number of threads and processes writing one task never get a duplicate
-/// or a gap. Numbers are never reused: <see cref="Prune"/> keeps the highest-numbered checkpoint of a task.
+/// inserts it, while that transaction holds the task (SQLite: the write lock on the database, taken by
+/// <c>BEGIN IMMEDIATE</c>; PostgreSQL: the task's row, locked with <c>FOR UPDATE</c>), in one
+/// <c>INSERT ... VALUES (..., (SELECT MAX(sequence_number) + 1 ...))</c>, backed by <c>UNIQUE(task_id, sequence_number)</c>.
+/// Any number of threads, processes and hosts writing one task never get a duplicate or a gap. Numbers are never reused:
+/// <see cref="Prune"/> keeps the highest-numbered checkpoint of a task.
 /// </para>
 /// <para>
-/// <b>Busy database.</b> A writer waits for another's lock first in SQLite (the store's busy timeout, 5 s by default), then
-/// in the driver (which retries a busy statement until its command timeout). Should the database still be busy or locked,
-/// the whole transaction is rolled back and run again from the start, up to <see cref="CheckpointManagerOptions.MaxBusyRetries"/>
-/// times with an exponential back-off; only then does the call fail, with a <see cref="StoreException"/>. A write is never
-/// dropped silently.
+/// <b>Busy database.</b> Every operation is one write transaction of the store's unit of work. A writer waits for another's
+/// lock (SQLite: the store's busy timeout, 5 s by default; PostgreSQL: the row lock). Should the database still be busy,
+/// or the transaction lose a race (a serialization failure, a deadlock, a duplicate sequence number), it is rolled back and
+/// run again from the start, up to <see cref="CheckpointManagerOptions.MaxBusyRetries"/> times with an exponential
+/// back-off; only then does the call fail, with a <see cref="StoreException"/>. A write is never dropped silently.
 /// </para>
 /// <para>
 /// <b>Evidence</b> is checked before the write transaction starts (it may hash files), never while the write lock is held.
 /// A checkpoint is <see cref="CheckpointStatus.Verified"/> only if its pack is not empty and every item held.
 /// </para>
 /// <para>
-/// The manager is thread-safe; share one per store. It keeps a few open connections with prepared statements, closed by
-/// <see cref="Dispose"/>. The asynchronous methods run the same work on the thread pool, because SQLite's API is synchronous.
+/// The manager is thread-safe; share one per store. Its statements run on the store's pooled connections, prepared once
+/// per connection. The asynchronous methods run the same code as the synchronous ones, truly asynchronously where the
+/// store's driver is (PostgreSQL); on SQLite, whose API is synchronous, they complete on the caller's thread.
 /// </para>
 /// </remarks>
 public sealed partial class CheckpointManager : IDisposable
 {
-    private const int SqliteBusy = 5;
-    private const int SqliteLocked = 6;
-    private const int SqliteConstraintForeignKey = 787;
-    private static readonly TimeSpan MaxBusyRetryDelay = TimeSpan.FromSeconds(2);
+    // Past this many, the set of tasks known to exist starts again: a bounded cache, not a registry.
+    private const int MaxKnownTasks = 4096;
 
     private readonly AgentOsStore _store;
     private readonly TimeProvider _timeProvider;
-    private readonly CheckpointConnectionPool _pool;
-    // Never disposed: a write still in flight when the manager is disposed must be able to release it.
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly EvidenceChecker _checker;
-    private readonly int _maxBusyRetries;
+    private readonly StoreRetryPolicy _retry;
     private readonly bool _auditCreation;
-    private readonly TimeSpan _busyRetryDelay;
+    // Tasks whose row this manager has seen committed: their next checkpoint skips the task INSERT (see HoldTaskAsync).
+    private readonly ConcurrentDictionary<string, byte> _knownTasks = new(StringComparer.Ordinal);
+    private volatile bool _disposed;
 
     /// <summary>Creates a manager over <paramref name="store"/>.</summary>
     /// <exception cref="ArgumentException">Two evidence verifiers have the same kind, or an option is out of range.</exception>
@@ -80,12 +83,11 @@ public sealed partial class CheckpointManager : IDisposable
 
         _store = store;
         _timeProvider = options.TimeProvider ?? store.Options.TimeProvider;
-        _maxBusyRetries = options.MaxBusyRetries;
         _auditCreation = options.AuditCheckpointCreation;
-        _busyRetryDelay = options.BusyRetryDelay;
-        BaseDirectory = Path.GetFullPath(options.BaseDirectory ?? Path.GetDirectoryName(store.DatabasePath)!);
-        _pool = new CheckpointConnectionPool(store);
-        _checker = new EvidenceChecker(store, _pool, BaseDirectory, _timeProvider, verifiers);
+        // The store's retry rule with the manager's bounds, plus a duplicate sequence number: the constraint's backstop.
+        _retry = new StoreRetryPolicy(options.MaxBusyRetries, options.BusyRetryDelay, store.Options.BusyTimeout) { RetriesUniqueViolations = true };
+        BaseDirectory = Path.GetFullPath(options.BaseDirectory ?? DefaultBaseDirectory(store));
+        _checker = new EvidenceChecker(store, BaseDirectory, _timeProvider, verifiers);
     }
 
     /// <summary>The store the checkpoints live in.</summary>
@@ -117,7 +119,7 @@ public sealed partial class CheckpointManager : IDisposable
         EvidencePack evidence,
         string? workItemId = null,
         IReadOnlyDictionary<string, string>? metadata = null) =>
-        Create(taskId, checkpointType, SnapshotText(snapshot), evidence, workItemId, metadata, CancellationToken.None);
+        Sync(CreateAsync(taskId, checkpointType, SnapshotText(snapshot), evidence, workItemId, metadata, async: false, CancellationToken.None));
 
     /// <summary>Serialises <paramref name="snapshot"/> with source-generated metadata and records a checkpoint; see <see cref="CreateCheckpoint(string, string, JsonElement, EvidencePack, string?, IReadOnlyDictionary{string, string}?)"/>.</summary>
     public Checkpoint CreateCheckpoint<T>(
@@ -128,7 +130,7 @@ public sealed partial class CheckpointManager : IDisposable
         EvidencePack evidence,
         string? workItemId = null,
         IReadOnlyDictionary<string, string>? metadata = null) =>
-        Create(taskId, checkpointType, SnapshotText(snapshot, snapshotTypeInfo), evidence, workItemId, metadata, CancellationToken.None);
+        Sync(CreateAsync(taskId, checkpointType, SnapshotText(snapshot, snapshotTypeInfo), evidence, workItemId, metadata, async: false, CancellationToken.None));
 
     /// <summary>Records a checkpoint; see <see cref="CreateCheckpoint(string, string, JsonElement, EvidencePack, string?, IReadOnlyDictionary{string, string}?)"/>.</summary>
     public Task<Checkpoint> CreateCheckpointAsync(
@@ -141,7 +143,7 @@ public sealed partial class CheckpointManager : IDisposable
         CancellationToken cancellationToken = default)
     {
         var text = SnapshotText(snapshot);
-        return Task.Run(() => Create(taskId, checkpointType, text, evidence, workItemId, metadata, cancellationToken), cancellationToken);
+        return CreateAsync(taskId, checkpointType, text, evidence, workItemId, metadata, async: true, cancellationToken).AsTask();
     }
 
     /// <summary>Serialises <paramref name="snapshot"/> and records a checkpoint; see <see cref="CreateCheckpoint(string, string, JsonElement, EvidencePack, string?, IReadOnlyDictionary{string, string}?)"/>.</summary>
@@ -156,7 +158,7 @@ public sealed partial class CheckpointManager : IDisposable
         CancellationToken cancellationToken = default)
     {
         var text = SnapshotText(snapshot, snapshotTypeInfo);
-        return Task.Run(() => Create(taskId, checkpointType, text, evidence, workItemId, metadata, cancellationToken), cancellationToken);
+        return CreateAsync(taskId, checkpointType, text, evidence, workItemId, metadata, async: true, cancellationToken).AsTask();
     }
 
     // ---------------------------------------------------------------- steps
@@ -173,7 +175,7 @@ public sealed partial class CheckpointManager : IDisposable
     /// <exception cref="ArgumentException">An argument is empty, or the work item does not exist.</exception>
     /// <exception cref="StoreException">The database cannot be written.</exception>
     public CheckpointStep BeginStep(string taskId, string checkpointType, string? workItemId = null, IReadOnlyDictionary<string, string>? metadata = null) =>
-        Begin(taskId, checkpointType, workItemId, metadata, CancellationToken.None);
+        Sync(BeginAsync(taskId, checkpointType, workItemId, metadata, async: false, CancellationToken.None));
 
     /// <summary>Begins a step; see <see cref="BeginStep"/>.</summary>
     public Task<CheckpointStep> BeginStepAsync(
@@ -182,7 +184,7 @@ public sealed partial class CheckpointManager : IDisposable
         string? workItemId = null,
         IReadOnlyDictionary<string, string>? metadata = null,
         CancellationToken cancellationToken = default) =>
-        Task.Run(() => Begin(taskId, checkpointType, workItemId, metadata, cancellationToken), cancellationToken);
+        BeginAsync(taskId, checkpointType, workItemId, metadata, async: true, cancellationToken).AsTask();
 
     /// <summary>
     /// Commits a step: verifies <paramref name="evidence"/>, then writes the snapshot, the evidence and the outcome into the
@@ -196,17 +198,17 @@ public sealed partial class CheckpointManager : IDisposable
     /// </exception>
     /// <exception cref="StoreException">The database cannot be written; the step stays pending and may be committed again.</exception>
     public Checkpoint CommitStep(CheckpointStep step, JsonElement snapshot, EvidencePack evidence) =>
-        Commit(step, SnapshotText(snapshot), evidence, CancellationToken.None);
+        Sync(CommitAsync(step, SnapshotText(snapshot), evidence, async: false, CancellationToken.None));
 
     /// <summary>Serialises <paramref name="snapshot"/> and commits the step; see <see cref="CommitStep(CheckpointStep, JsonElement, EvidencePack)"/>.</summary>
     public Checkpoint CommitStep<T>(CheckpointStep step, T snapshot, JsonTypeInfo<T> snapshotTypeInfo, EvidencePack evidence) =>
-        Commit(step, SnapshotText(snapshot, snapshotTypeInfo), evidence, CancellationToken.None);
+        Sync(CommitAsync(step, SnapshotText(snapshot, snapshotTypeInfo), evidence, async: false, CancellationToken.None));
 
     /// <summary>Commits a step; see <see cref="CommitStep(CheckpointStep, JsonElement, EvidencePack)"/>.</summary>
     public Task<Checkpoint> CommitStepAsync(CheckpointStep step, JsonElement snapshot, EvidencePack evidence, CancellationToken cancellationToken = default)
     {
         var text = SnapshotText(snapshot);
-        return Task.Run(() => Commit(step, text, evidence, cancellationToken), cancellationToken);
+        return CommitAsync(step, text, evidence, async: true, cancellationToken).AsTask();
     }
 
     /// <summary>Serialises <paramref name="snapshot"/> and commits the step; see <see cref="CommitStep(CheckpointStep, JsonElement, EvidencePack)"/>.</summary>
@@ -218,7 +220,7 @@ public sealed partial class CheckpointManager : IDisposable
         CancellationToken cancellationToken = default)
     {
         var text = SnapshotText(snapshot, snapshotTypeInfo);
-        return Task.Run(() => Commit(step, text, evidence, cancellationToken), cancellationToken);
+        return CommitAsync(step, text, evidence, async: true, cancellationToken).AsTask();
     }
 
     /// <summary>
@@ -228,11 +230,11 @@ public sealed partial class CheckpointManager : IDisposable
     /// </summary>
     /// <returns>How many steps were abandoned.</returns>
     public int AbandonPendingSteps(string taskId, string reason) =>
-        AbandonPending(taskId, reason, CancellationToken.None);
+        Sync(AbandonPendingAsync(taskId, reason, async: false, CancellationToken.None));
 
     /// <summary>Abandons pending steps; see <see cref="AbandonPendingSteps"/>.</summary>
     public Task<int> AbandonPendingStepsAsync(string taskId, string reason, CancellationToken cancellationToken = default) =>
-        Task.Run(() => AbandonPending(taskId, reason, cancellationToken), cancellationToken);
+        AbandonPendingAsync(taskId, reason, async: true, cancellationToken).AsTask();
 
     // ---------------------------------------------------------------- verification and resume
 
@@ -240,7 +242,7 @@ public sealed partial class CheckpointManager : IDisposable
     public EvidenceVerificationResult VerifyEvidence(EvidencePack evidence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(evidence);
-        return _checker.Verify(evidence, cancellationToken);
+        return Sync(_checker.VerifyAsync(evidence, async: false, cancellationToken));
     }
 
     /// <summary>
@@ -251,11 +253,11 @@ public sealed partial class CheckpointManager : IDisposable
     /// </summary>
     /// <exception cref="KeyNotFoundException">No checkpoint has this id.</exception>
     /// <exception cref="InvalidOperationException">The checkpoint is a pending step, or was superseded by a rollback.</exception>
-    public EvidenceVerificationResult VerifyCheckpoint(string checkpointId) => Verify(checkpointId, CancellationToken.None);
+    public EvidenceVerificationResult VerifyCheckpoint(string checkpointId) => Sync(VerifyAsync(checkpointId, async: false, CancellationToken.None));
 
     /// <summary>Re-runs a checkpoint's evidence; see <see cref="VerifyCheckpoint"/>.</summary>
     public Task<EvidenceVerificationResult> VerifyCheckpointAsync(string checkpointId, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Verify(checkpointId, cancellationToken), cancellationToken);
+        VerifyAsync(checkpointId, async: true, cancellationToken).AsTask();
 
     /// <summary>
     /// The point the task resumes from: its highest-numbered <see cref="CheckpointStatus.Verified"/> checkpoint whose
@@ -270,52 +272,39 @@ public sealed partial class CheckpointManager : IDisposable
     /// passes is returned as stored; nothing is written for it.
     /// </remarks>
     /// <returns>The resume point, or null when the task has no checkpoint whose evidence holds.</returns>
-    public Checkpoint? GetLastVerifiedCheckpoint(string taskId) => LastVerified(taskId, CancellationToken.None);
+    public Checkpoint? GetLastVerifiedCheckpoint(string taskId) => Sync(LastVerifiedAsync(taskId, async: false, CancellationToken.None));
 
     /// <summary>Finds the resume point; see <see cref="GetLastVerifiedCheckpoint"/>.</summary>
     public Task<Checkpoint?> GetLastVerifiedCheckpointAsync(string taskId, CancellationToken cancellationToken = default) =>
-        Task.Run(() => LastVerified(taskId, cancellationToken), cancellationToken);
+        LastVerifiedAsync(taskId, async: true, cancellationToken).AsTask();
 
     /// <summary>The checkpoint with this id as stored (its evidence is not re-checked), or null.</summary>
     public Checkpoint? GetCheckpoint(string checkpointId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointId);
-        return Read("read a checkpoint", connection => ReadOne(connection, CheckpointSql.SelectById, ("$id", checkpointId)));
+        return Sync(ReadByIdAsync(checkpointId, async: false, CancellationToken.None));
     }
 
     /// <summary>Reads a checkpoint; see <see cref="GetCheckpoint"/>.</summary>
-    public Task<Checkpoint?> GetCheckpointAsync(string checkpointId, CancellationToken cancellationToken = default) =>
-        Task.Run(() => GetCheckpoint(checkpointId), cancellationToken);
+    public Task<Checkpoint?> GetCheckpointAsync(string checkpointId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointId);
+        return ReadByIdAsync(checkpointId, async: true, cancellationToken).AsTask();
+    }
 
     /// <summary>The task's checkpoints as stored, in sequence order, optionally only those with <paramref name="status"/>.</summary>
     public IReadOnlyList<Checkpoint> ListCheckpoints(string taskId, CheckpointStatus? status = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
-        return Read("list checkpoints", connection =>
-        {
-            var command = status is { } wanted
-                ? connection.Command(CheckpointSql.SelectByTaskAndStatus)
-                : connection.Command(CheckpointSql.SelectByTask);
-            command.Set("$task", taskId);
-            if (status is { } s)
-            {
-                command.Set("$status", StatusText.Of(s));
-            }
-
-            var list = new List<Checkpoint>();
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                list.Add(ReadCheckpoint(reader));
-            }
-
-            return list;
-        });
+        return Sync(ListAsync(taskId, status, async: false, CancellationToken.None));
     }
 
     /// <summary>Lists the task's checkpoints; see <see cref="ListCheckpoints"/>.</summary>
-    public Task<IReadOnlyList<Checkpoint>> ListCheckpointsAsync(string taskId, CheckpointStatus? status = null, CancellationToken cancellationToken = default) =>
-        Task.Run(() => ListCheckpoints(taskId, status), cancellationToken);
+    public Task<IReadOnlyList<Checkpoint>> ListCheckpointsAsync(string taskId, CheckpointStatus? status = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        return ListAsync(taskId, status, async: true, cancellationToken).AsTask();
+    }
 
     // ---------------------------------------------------------------- rollback and pruning
 
@@ -330,11 +319,11 @@ public sealed partial class CheckpointManager : IDisposable
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">The task has no checkpoint with this number.</exception>
     /// <exception cref="InvalidOperationException">The target is not verified, or its evidence no longer holds (it is then recorded as failed).</exception>
-    public CheckpointRollbackResult RollbackTo(string taskId, long sequenceNumber) => Rollback(taskId, sequenceNumber, CancellationToken.None);
+    public CheckpointRollbackResult RollbackTo(string taskId, long sequenceNumber) => Sync(RollbackAsync(taskId, sequenceNumber, async: false, CancellationToken.None));
 
     /// <summary>Rolls back; see <see cref="RollbackTo"/>.</summary>
     public Task<CheckpointRollbackResult> RollbackToAsync(string taskId, long sequenceNumber, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Rollback(taskId, sequenceNumber, cancellationToken), cancellationToken);
+        RollbackAsync(taskId, sequenceNumber, async: true, cancellationToken).AsTask();
 
     /// <summary>
     /// Deletes the task's old checkpoints, keeping the newest <paramref name="keepLast"/> that a rollback has not superseded.
@@ -344,58 +333,65 @@ public sealed partial class CheckpointManager : IDisposable
     /// </summary>
     /// <returns>How many checkpoints were deleted (a <c>pruned</c> audit records it when any were).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="keepLast"/> is less than 1.</exception>
-    public int Prune(string taskId, int keepLast) => PruneCore(taskId, keepLast, CancellationToken.None);
+    public int Prune(string taskId, int keepLast) => Sync(PruneCoreAsync(taskId, keepLast, async: false, CancellationToken.None));
 
     /// <summary>Prunes old checkpoints; see <see cref="Prune"/>.</summary>
     public Task<int> PruneAsync(string taskId, int keepLast, CancellationToken cancellationToken = default) =>
-        Task.Run(() => PruneCore(taskId, keepLast, cancellationToken), cancellationToken);
+        PruneCoreAsync(taskId, keepLast, async: true, cancellationToken).AsTask();
 
-    /// <summary>Closes the manager's open connections.</summary>
-    public void Dispose() => _pool.Dispose();
+    /// <summary>Stops the manager: later calls throw <see cref="ObjectDisposedException"/>. The connections belong to the store.</summary>
+    public void Dispose() => _disposed = true;
 
     // ---------------------------------------------------------------- implementation
 
-    internal void Abandon(CheckpointStep step)
+    internal void Abandon(CheckpointStep step) => Sync(AbandonAsync(step, async: false));
+
+    /// <summary>Marks a step that was disposed without being committed failed; never throws (it runs from Dispose).</summary>
+    internal async ValueTask<int> AbandonAsync(CheckpointStep step, bool async)
     {
         try
         {
-            Write("abandon a step", (connection, transaction) =>
+            return await WriteAsync("abandon a step", async, async tx =>
             {
-                var update = connection.Command(CheckpointSql.AbandonStep, transaction);
-                update.Set("$id", step.CheckpointId);
-                update.Set("$error", "The step was abandoned before it was committed");
-                if (update.ExecuteNonQuery() == 1)
+                var update = tx.Command(CheckpointSql.AbandonStep);
+                update.SetParameter("@id", step.CheckpointId);
+                update.SetParameter("@error", "The step was abandoned before it was committed");
+                if (await tx.ExecuteAsync(update).ConfigureAwait(false) == 1)
                 {
-                    Audit(connection, transaction, step.TaskId, TaskAuditEvents.StepAbandoned, TaskAuditLevel.Warning, Payload(new AuditPayload
+                    await AuditAsync(tx, step.TaskId, TaskAuditEvents.StepAbandoned, TaskAuditLevel.Warning, Payload(new AuditPayload
                     {
                         CheckpointId = step.CheckpointId,
                         SequenceNumber = step.SequenceNumber,
                         CheckpointType = step.Type,
                         Status = CheckpointStatus.Failed,
                         Error = "disposed without commit",
-                    }));
+                    })).ConfigureAwait(false);
+                    return 1;
                 }
 
                 return 0;
-            }, CancellationToken.None);
+            }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (StoreException)
         {
             // Dispose must not throw; the row stays pending, which is just as safe: it is never a resume point.
+            return 0;
         }
         catch (ObjectDisposedException)
         {
-            // The manager was disposed first; the row stays pending.
+            // The manager or the store was disposed first; the row stays pending.
+            return 0;
         }
     }
 
-    private Checkpoint CreateCore(
+    private async ValueTask<Checkpoint> CreateCoreAsync(
         string taskId,
         string checkpointType,
         string snapshotJson,
         EvidencePack evidence,
         string? workItemId,
         IReadOnlyDictionary<string, string>? metadata,
+        bool async,
         CancellationToken cancellationToken)
     {
         ValidateNames(taskId, checkpointType, workItemId);
@@ -403,68 +399,67 @@ public sealed partial class CheckpointManager : IDisposable
         var (metadataCopy, metadataJson) = Metadata(metadata);
         var evidenceJson = EvidenceJson(evidence);
 
-        // Evidence first, outside the write lock: it may hash files or query the database.
-        var verification = _checker.Verify(evidence, cancellationToken);
+        // Evidence first, outside the write transaction: it may hash files or query the database.
+        var verification = await _checker.VerifyAsync(evidence, async, cancellationToken).ConfigureAwait(false);
         var status = verification.IsVerified ? CheckpointStatus.Verified : CheckpointStatus.Failed;
         var verifiedAt = Milliseconds(verification.CheckedAt);
         var id = NewId();
 
-        var (sequence, createdAt) = WriteWithWorkItem("create a checkpoint", workItemId, (connection, transaction) =>
+        var (sequence, createdAt) = await WriteToTaskAsync("create a checkpoint", taskId, workItemId, async, async tx =>
         {
-            var now = Now();
-            EnsureTask(connection, transaction, taskId, now);
-            var sequence = Insert(connection, transaction, id, taskId, checkpointType, workItemId, snapshotJson, evidenceJson, metadataJson, status, verifiedAt, verification.Error, now);
+            var now = tx.UtcNowMilliseconds;
+            var sequence = await InsertAsync(tx, id, taskId, checkpointType, workItemId, snapshotJson, evidenceJson, metadataJson, status, verifiedAt, verification.Error).ConfigureAwait(false);
             if (_auditCreation)
             {
-                Audit(connection, transaction, taskId, TaskAuditEvents.CheckpointCreated, status == CheckpointStatus.Verified ? TaskAuditLevel.Info : TaskAuditLevel.Warning, Payload(new AuditPayload
+                await AuditAsync(tx, taskId, TaskAuditEvents.CheckpointCreated, status == CheckpointStatus.Verified ? TaskAuditLevel.Info : TaskAuditLevel.Warning, Payload(new AuditPayload
                 {
                     CheckpointId = id,
                     SequenceNumber = sequence,
                     CheckpointType = checkpointType,
                     Status = status,
                     Error = verification.Error,
-                }), now);
+                })).ConfigureAwait(false);
             }
 
             return (sequence, now);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
 
         return new Checkpoint(
             id, taskId, checkpointType, sequence, snapshotJson, workItemId, metadataCopy, evidence,
             DateTimeOffset.FromUnixTimeMilliseconds(createdAt), status, DateTimeOffset.FromUnixTimeMilliseconds(verifiedAt), verification.Error);
     }
 
-    private CheckpointStep Begin(
+    private async ValueTask<CheckpointStep> BeginAsync(
         string taskId,
         string checkpointType,
         string? workItemId,
         IReadOnlyDictionary<string, string>? metadata,
+        bool async,
         CancellationToken cancellationToken)
     {
         ValidateNames(taskId, checkpointType, workItemId);
         var (metadataCopy, metadataJson) = Metadata(metadata);
         var id = NewId();
 
-        var (sequence, startedAt) = WriteWithWorkItem("begin a step", workItemId, (connection, transaction) =>
+        var (sequence, startedAt) = await WriteToTaskAsync("begin a step", taskId, workItemId, async, async tx =>
         {
-            var now = Now();
-            EnsureTask(connection, transaction, taskId, now);
+            var now = tx.UtcNowMilliseconds;
             // A pending row with no snapshot and no evidence: the visible trace of a step in progress (or of a crash in it).
-            var sequence = Insert(connection, transaction, id, taskId, checkpointType, workItemId, "null", "[]", metadataJson, CheckpointStatus.Pending, null, null, now);
-            Audit(connection, transaction, taskId, TaskAuditEvents.StepBegun, TaskAuditLevel.Info, Payload(new AuditPayload
+            var sequence = await InsertAsync(tx, id, taskId, checkpointType, workItemId, "null", "[]", metadataJson, CheckpointStatus.Pending, null, null).ConfigureAwait(false);
+            await AuditAsync(tx, taskId, TaskAuditEvents.StepBegun, TaskAuditLevel.Info, Payload(new AuditPayload
             {
                 CheckpointId = id,
                 SequenceNumber = sequence,
                 CheckpointType = checkpointType,
                 Status = CheckpointStatus.Pending,
-            }), now);
+            })).ConfigureAwait(false);
             return (sequence, now);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
 
         return new CheckpointStep(this, id, taskId, checkpointType, sequence, workItemId, metadataCopy, DateTimeOffset.FromUnixTimeMilliseconds(startedAt));
     }
 
-    private Checkpoint CommitCore(CheckpointStep step, string snapshotJson, EvidencePack evidence, CancellationToken cancellationToken)
+    private async ValueTask<Checkpoint> CommitCoreAsync(CheckpointStep step, string snapshotJson, EvidencePack evidence, bool async, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(evidence);
@@ -482,34 +477,34 @@ public sealed partial class CheckpointManager : IDisposable
         try
         {
             var evidenceJson = EvidenceJson(evidence);
-            var verification = _checker.Verify(evidence, cancellationToken);
+            var verification = await _checker.VerifyAsync(evidence, async, cancellationToken).ConfigureAwait(false);
             var status = verification.IsVerified ? CheckpointStatus.Verified : CheckpointStatus.Failed;
             var verifiedAt = Milliseconds(verification.CheckedAt);
 
-            var outcome = Write("commit a step", (connection, transaction) =>
+            var outcome = await WriteAsync("commit a step", async, async tx =>
             {
-                var update = connection.Command(CheckpointSql.CommitStep, transaction);
-                update.Set("$id", step.CheckpointId);
-                update.Set("$snapshot", snapshotJson);
-                update.Set("$evidence", evidenceJson);
-                update.Set("$status", StatusText.Of(status));
-                update.Set("$verified_at", verifiedAt);
-                update.Set("$error", (object?)verification.Error ?? DBNull.Value);
-                if (update.ExecuteNonQuery() != 1)
+                var update = tx.Command(CheckpointSql.CommitStep);
+                update.SetParameter("@id", step.CheckpointId);
+                update.SetParameter("@snapshot", snapshotJson);
+                update.SetParameter("@evidence", evidenceJson);
+                update.SetParameter("@status", StatusText.Of(status));
+                update.SetParameter("@verified_at", verifiedAt);
+                update.SetParameter("@error", verification.Error);
+                if (await tx.ExecuteAsync(update).ConfigureAwait(false) != 1)
                 {
-                    return StatusOf(connection, transaction, step.CheckpointId);
+                    return await StatusOfAsync(tx, CheckpointSql.StatusOf, step.CheckpointId).ConfigureAwait(false);
                 }
 
-                Audit(connection, transaction, step.TaskId, TaskAuditEvents.CheckpointCommitted, status == CheckpointStatus.Verified ? TaskAuditLevel.Info : TaskAuditLevel.Warning, Payload(new AuditPayload
+                await AuditAsync(tx, step.TaskId, TaskAuditEvents.CheckpointCommitted, status == CheckpointStatus.Verified ? TaskAuditLevel.Info : TaskAuditLevel.Warning, Payload(new AuditPayload
                 {
                     CheckpointId = step.CheckpointId,
                     SequenceNumber = step.SequenceNumber,
                     CheckpointType = step.Type,
                     Status = status,
                     Error = verification.Error,
-                }));
+                })).ConfigureAwait(false);
                 return (CheckpointStatus?)CheckpointStatus.Pending;
-            }, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
 
             written = true;
             if (outcome != CheckpointStatus.Pending)
@@ -538,45 +533,50 @@ public sealed partial class CheckpointManager : IDisposable
         }
     }
 
-    private int AbandonPending(string taskId, string reason, CancellationToken cancellationToken)
+    private async ValueTask<int> AbandonPendingAsync(string taskId, string reason, bool async, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        return Write("abandon pending steps", (connection, transaction) =>
+        return await WriteAsync("abandon pending steps", async, async tx =>
         {
-            var update = connection.Command(CheckpointSql.AbandonPendingSteps, transaction);
-            update.Set("$task", taskId);
-            update.Set("$error", "The step was abandoned: " + reason);
+            // A step of this task being begun elsewhere either commits first (and is abandoned here) or waits.
+            await LockTaskAsync(tx, taskId).ConfigureAwait(false);
+            var update = tx.Command(CheckpointSql.AbandonPendingSteps);
+            update.SetParameter("@task", taskId);
+            update.SetParameter("@error", "The step was abandoned: " + reason);
             var abandoned = new List<(string Id, long Sequence, string Type)>();
-            using (var reader = update.ExecuteReader())
+            var reader = await tx.ReaderAsync(update).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                while (reader.Read())
+                while (await tx.ReadAsync(reader).ConfigureAwait(false))
                 {
                     abandoned.Add((reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
                 }
             }
 
+            // RETURNING gives no order: audit in sequence order, as the steps were begun.
+            abandoned.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
             foreach (var (id, sequence, type) in abandoned)
             {
-                Audit(connection, transaction, taskId, TaskAuditEvents.StepAbandoned, TaskAuditLevel.Warning, Payload(new AuditPayload
+                await AuditAsync(tx, taskId, TaskAuditEvents.StepAbandoned, TaskAuditLevel.Warning, Payload(new AuditPayload
                 {
                     CheckpointId = id,
                     SequenceNumber = sequence,
                     CheckpointType = type,
                     Status = CheckpointStatus.Failed,
                     Error = reason,
-                }));
+                })).ConfigureAwait(false);
             }
 
             return abandoned.Count;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    private EvidenceVerificationResult VerifyCore(string checkpointId, CancellationToken cancellationToken)
+    private async ValueTask<EvidenceVerificationResult> VerifyCoreAsync(string checkpointId, bool async, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointId);
-        var checkpoint = Read("read a checkpoint", connection => ReadOne(connection, CheckpointSql.SelectById, ("$id", checkpointId)))
-            ?? throw new KeyNotFoundException($"No checkpoint has the id '{checkpointId}' in '{_store.DatabasePath}'.");
+        var checkpoint = await ReadByIdAsync(checkpointId, async, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"No checkpoint has the id '{checkpointId}' in '{_store.Location}'.");
         if (checkpoint.Status is CheckpointStatus.Pending or CheckpointStatus.Superseded)
         {
             throw new InvalidOperationException(
@@ -585,23 +585,23 @@ public sealed partial class CheckpointManager : IDisposable
                     : $"Checkpoint {checkpoint} was superseded by a rollback and is never verified again.");
         }
 
-        var result = _checker.Verify(checkpoint.Evidence, cancellationToken);
-        var changed = Write("record a verification", (connection, transaction) =>
+        var result = await _checker.VerifyAsync(checkpoint.Evidence, async, cancellationToken).ConfigureAwait(false);
+        var changed = await WriteAsync("record a verification", async, async tx =>
         {
             var status = result.IsVerified ? CheckpointStatus.Verified : CheckpointStatus.Failed;
-            var update = connection.Command(CheckpointSql.RecordVerification, transaction);
-            update.Set("$id", checkpoint.Id);
-            update.Set("$status", StatusText.Of(status));
-            update.Set("$verified_at", Milliseconds(result.CheckedAt));
-            update.Set("$error", (object?)result.Error ?? DBNull.Value);
-            if (update.ExecuteNonQuery() != 1)
+            var update = tx.Command(CheckpointSql.RecordVerification);
+            update.SetParameter("@id", checkpoint.Id);
+            update.SetParameter("@status", StatusText.Of(status));
+            update.SetParameter("@verified_at", Milliseconds(result.CheckedAt));
+            update.SetParameter("@error", result.Error);
+            if (await tx.ExecuteAsync(update).ConfigureAwait(false) != 1)
             {
-                return StatusOf(connection, transaction, checkpoint.Id);
+                return await StatusOfAsync(tx, CheckpointSql.StatusOf, checkpoint.Id).ConfigureAwait(false);
             }
 
-            AuditVerification(connection, transaction, checkpoint, result);
+            await AuditVerificationAsync(tx, checkpoint, result).ConfigureAwait(false);
             return (CheckpointStatus?)status;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
 
         if (changed is not (CheckpointStatus.Verified or CheckpointStatus.Failed))
         {
@@ -612,48 +612,49 @@ public sealed partial class CheckpointManager : IDisposable
         return result;
     }
 
-    private Checkpoint? LastVerified(string taskId, CancellationToken cancellationToken)
+    private async ValueTask<Checkpoint?> LastVerifiedAsync(string taskId, bool async, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var candidate = Read("find the last verified checkpoint", connection => ReadOne(connection, CheckpointSql.SelectLastVerified, ("$task", taskId)));
+            var candidate = await ReadAsync("find the last verified checkpoint", async, tx => ReadOneAsync(tx, CheckpointSql.SelectLastVerified, ("@task", taskId)), cancellationToken).ConfigureAwait(false);
             if (candidate is null)
             {
                 return null;
             }
 
-            var result = _checker.Verify(candidate.Evidence, cancellationToken);
+            var result = await _checker.VerifyAsync(candidate.Evidence, async, cancellationToken).ConfigureAwait(false);
             if (result.IsVerified)
             {
                 return candidate;
             }
 
             // The flag said verified, the evidence says no: record it, so that the next query skips this one.
-            MarkFailed(candidate, result, cancellationToken);
+            await MarkFailedAsync(candidate, result, async, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private void MarkFailedCore(Checkpoint checkpoint, EvidenceVerificationResult result, CancellationToken cancellationToken) =>
-        Write("record a failed re-check", (connection, transaction) =>
+    private ValueTask<int> MarkFailedCoreAsync(Checkpoint checkpoint, EvidenceVerificationResult result, bool async, CancellationToken cancellationToken) =>
+        WriteAsync("record a failed re-check", async, async tx =>
         {
-            var update = connection.Command(CheckpointSql.MarkVerifiedAsFailed, transaction);
-            update.Set("$id", checkpoint.Id);
-            update.Set("$verified_at", Milliseconds(result.CheckedAt));
-            update.Set("$error", result.Error!);
-            if (update.ExecuteNonQuery() == 1)
+            var update = tx.Command(CheckpointSql.MarkVerifiedAsFailed);
+            update.SetParameter("@id", checkpoint.Id);
+            update.SetParameter("@verified_at", Milliseconds(result.CheckedAt));
+            update.SetParameter("@error", result.Error!);
+            if (await tx.ExecuteAsync(update).ConfigureAwait(false) == 1)
             {
-                AuditVerification(connection, transaction, checkpoint, result);
+                await AuditVerificationAsync(tx, checkpoint, result).ConfigureAwait(false);
+                return 1;
             }
 
             return 0;
         }, cancellationToken);
 
-    private CheckpointRollbackResult Rollback(string taskId, long sequenceNumber, CancellationToken cancellationToken)
+    private async ValueTask<CheckpointRollbackResult> RollbackAsync(string taskId, long sequenceNumber, bool async, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
-        var target = Read("read a checkpoint", connection => ReadOne(connection, CheckpointSql.SelectBySequence, ("$task", taskId), ("$sequence", sequenceNumber)))
+        var target = await ReadAsync("read a checkpoint", async, tx => ReadOneAsync(tx, CheckpointSql.SelectBySequence, ("@task", taskId), ("@sequence", sequenceNumber)), cancellationToken).ConfigureAwait(false)
             ?? throw new ArgumentOutOfRangeException(nameof(sequenceNumber), sequenceNumber, $"Task '{taskId}' has no checkpoint #{sequenceNumber}.");
         if (target.Status != CheckpointStatus.Verified)
         {
@@ -661,185 +662,216 @@ public sealed partial class CheckpointManager : IDisposable
                 $"Cannot roll back to {target}: only a verified checkpoint can be a resume point{(target.VerificationError is { } error ? " (" + error + ")" : string.Empty)}.");
         }
 
-        var result = _checker.Verify(target.Evidence, cancellationToken);
+        var result = await _checker.VerifyAsync(target.Evidence, async, cancellationToken).ConfigureAwait(false);
         if (!result.IsVerified)
         {
-            MarkFailed(target, result, cancellationToken);
+            await MarkFailedAsync(target, result, async, cancellationToken).ConfigureAwait(false);
             throw new InvalidOperationException($"Cannot roll back to {target}: its evidence no longer holds: {result.Error}");
         }
 
-        var superseded = Write("roll back", (connection, transaction) =>
+        var superseded = await WriteAsync("roll back", async, async tx =>
         {
-            // Re-read inside the write lock: another writer may have changed the target since it was checked.
-            var status = StatusOf(connection, transaction, target.Id);
+            // New checkpoints of the task wait for the rollback: none is numbered in between and left un-superseded.
+            await LockTaskAsync(tx, taskId).ConfigureAwait(false);
+            // Re-read inside the write transaction, locked: another writer may have changed the target since it was checked.
+            var status = await StatusOfAsync(tx, CheckpointSql.StatusOfLocked, target.Id).ConfigureAwait(false);
             if (status != CheckpointStatus.Verified)
             {
                 throw new InvalidOperationException($"Cannot roll back to {target}: it became {status?.ToString() ?? "deleted"} meanwhile.");
             }
 
-            var update = connection.Command(CheckpointSql.SupersedeAfter, transaction);
-            update.Set("$task", taskId);
-            update.Set("$sequence", sequenceNumber);
-            var count = update.ExecuteNonQuery();
-            Audit(connection, transaction, taskId, TaskAuditEvents.RolledBack, TaskAuditLevel.Warning, Payload(new AuditPayload
+            var update = tx.Command(CheckpointSql.SupersedeAfter);
+            update.SetParameter("@task", taskId);
+            update.SetParameter("@sequence", sequenceNumber);
+            var count = await tx.ExecuteAsync(update).ConfigureAwait(false);
+            await AuditAsync(tx, taskId, TaskAuditEvents.RolledBack, TaskAuditLevel.Warning, Payload(new AuditPayload
             {
                 CheckpointId = target.Id,
                 SequenceNumber = target.SequenceNumber,
                 CheckpointType = target.Type,
                 SupersededCount = count,
-            }));
+            })).ConfigureAwait(false);
             return count;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
 
         return new CheckpointRollbackResult(target, superseded);
     }
 
-    private int PruneCore(string taskId, int keepLast, CancellationToken cancellationToken)
+    private async ValueTask<int> PruneCoreAsync(string taskId, int keepLast, bool async, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
         ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
 
         // The real resume point, evidence re-checked: the newest flag alone may point at a checkpoint whose artifacts are gone.
-        var resumePoint = LastVerified(taskId, cancellationToken);
-        return Write("prune checkpoints", (connection, transaction) =>
+        var resumePoint = await LastVerifiedAsync(taskId, async, cancellationToken).ConfigureAwait(false);
+        return await WriteAsync("prune checkpoints", async, async tx =>
         {
-            var delete = connection.Command(CheckpointSql.Prune, transaction);
-            delete.Set("$task", taskId);
-            delete.Set("$keep_id", (object?)resumePoint?.Id ?? DBNull.Value);
-            delete.Set("$keep_last", keepLast);
-            var deleted = delete.ExecuteNonQuery();
+            // The highest number must not be deleted from under a checkpoint being numbered after it.
+            await LockTaskAsync(tx, taskId).ConfigureAwait(false);
+            var delete = tx.Command(CheckpointSql.Prune);
+            delete.SetParameter("@task", taskId);
+            delete.SetParameter("@keep_id", resumePoint?.Id);
+            delete.SetParameter("@keep_last", keepLast);
+            var deleted = await tx.ExecuteAsync(delete).ConfigureAwait(false);
             if (deleted > 0)
             {
-                Audit(connection, transaction, taskId, TaskAuditEvents.Pruned, TaskAuditLevel.Info, Payload(new AuditPayload
+                await AuditAsync(tx, taskId, TaskAuditEvents.Pruned, TaskAuditLevel.Info, Payload(new AuditPayload
                 {
                     KeepLast = keepLast,
                     DeletedCount = deleted,
                     KeptCheckpointId = resumePoint?.Id,
-                }));
+                })).ConfigureAwait(false);
             }
 
             return deleted;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
+
+    private ValueTask<Checkpoint?> ReadByIdAsync(string checkpointId, bool async, CancellationToken cancellationToken) =>
+        ReadAsync("read a checkpoint", async, tx => ReadOneAsync(tx, CheckpointSql.SelectById, ("@id", checkpointId)), cancellationToken);
+
+    private ValueTask<IReadOnlyList<Checkpoint>> ListAsync(string taskId, CheckpointStatus? status, bool async, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<Checkpoint>>("list checkpoints", async, async tx =>
+        {
+            var command = tx.Command(status is null ? CheckpointSql.SelectByTask : CheckpointSql.SelectByTaskAndStatus);
+            command.SetParameter("@task", taskId);
+            if (status is { } wanted)
+            {
+                command.SetParameter("@status", StatusText.Of(wanted));
+            }
+
+            var list = new List<Checkpoint>();
+            var reader = await tx.ReaderAsync(command).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await tx.ReadAsync(reader).ConfigureAwait(false))
+                {
+                    list.Add(ReadCheckpoint(reader));
+                }
+            }
+
+            return list;
+        }, cancellationToken);
 
     // ---------------------------------------------------------------- database plumbing
 
     /// <summary>
-    /// Runs <paramref name="work"/> in a <c>BEGIN IMMEDIATE</c> transaction and commits it. On a busy or locked error that
-    /// outlasted SQLite's and the driver's waiting, the transaction has been rolled back: it is run again from the start,
-    /// after a back-off, up to <see cref="CheckpointManagerOptions.MaxBusyRetries"/> times.
+    /// Runs <paramref name="work"/> in one write transaction of the store's unit of work, under the manager's retry policy
+    /// (busy, serialization failures, deadlocks and duplicate sequence numbers roll it back and run it again).
     /// </summary>
-    private T Write<T>(string doing, Func<CheckpointConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    private ValueTask<T> WriteAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return async
+            ? _store.WriteAsync(doing, _timeProvider, work, _retry, cancellationToken)
+            : ValueTask.FromResult(_store.Write(doing, _timeProvider, work, _retry, cancellationToken));
+    }
+
+    private ValueTask<T> ReadAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return async
+            ? _store.ReadAsync(doing, _timeProvider, work, cancellationToken: cancellationToken)
+            : ValueTask.FromResult(_store.Read(doing, _timeProvider, work, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// A write that adds rows to a task (a checkpoint, a step, an audit): it holds the task first (see
+    /// <see cref="HoldTaskAsync"/>), creating its row if needed. A work item that does not exist becomes an
+    /// <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    private async ValueTask<T> WriteToTaskAsync<T>(string doing, string taskId, string? workItemId, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    {
+        var known = _knownTasks.ContainsKey(taskId);
+        while (true)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            // SQLite admits one writer at a time anyway; queueing this manager's writers here hands the lock on at once,
-            // where SQLite's busy handler would sleep 1, 2, 5, 10 ... ms between polls.
-            _writeGate.Wait(cancellationToken);
-            var connection = _pool.Rent();
-            var reusable = false;
-            TimeSpan backoff;
             try
             {
-                T result;
-                // IMMEDIATE takes the write lock up front, so that no read inside the transaction can go stale (and the
-                // lock upgrade that SQLite cannot wait for never happens).
-                using (var transaction = connection.Connection.BeginTransaction(deferred: false))
+                var result = await WriteAsync(doing, async, async tx =>
                 {
-                    result = work(connection, transaction);
-                    // The durability point: with synchronous=FULL the WAL is fsynced before Commit returns, so the row
-                    // survives a power loss; with NORMAL it survives a crash of the process.
-                    transaction.Commit();
-                }
-
-                reusable = true;
+                    await HoldTaskAsync(tx, taskId, known).ConfigureAwait(false);
+                    return await work(tx).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+                RememberTask(taskId);
                 return result;
             }
-            catch (SqliteException ex) when (IsBusy(ex) && attempt < _maxBusyRetries)
+            catch (StoreException ex) when (ex.InnerException is DbException inner && _store.Provider.Classify(inner) == StoreErrorKind.ForeignKeyViolation)
             {
-                // Disposing the transaction rolled it back, so nothing of this attempt is in the database; the
-                // connection is closed anyway and the next attempt starts clean.
-                backoff = BusyBackoff(attempt);
+                if (known)
+                {
+                    // The task row this manager wrote is gone (deleted by someone else): run it again, creating the row.
+                    _knownTasks.TryRemove(taskId, out _);
+                    known = false;
+                    continue;
+                }
+
+                if (workItemId is not null)
+                {
+                    throw new ArgumentException($"The work item '{workItemId}' does not exist in '{_store.Location}'.", nameof(workItemId), ex);
+                }
+
+                throw;
             }
-            catch (SqliteException ex)
-            {
-                throw _store.Failure(ex, doing);
-            }
-            finally
-            {
-                _pool.Return(connection, reusable);
-                _writeGate.Release();
-            }
-
-            Thread.Sleep(backoff);
         }
     }
 
-    private (long Sequence, long CreatedAt) WriteWithWorkItem(
-        string doing,
-        string? workItemId,
-        Func<CheckpointConnection, SqliteTransaction, (long, long)> work,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes the transaction the only writer numbering <paramref name="taskId"/>'s checkpoints, creating the task row if it
+    /// does not exist. SQLite: the write transaction already holds the database, so only the INSERT is needed, and it is
+    /// skipped for a task this manager has written before (one statement less on the hot path; if the row was deleted
+    /// since, the foreign key refuses the checkpoint and <see cref="WriteToTaskAsync"/> runs it again with the INSERT).
+    /// PostgreSQL: the task row is locked (<c>FOR UPDATE</c>); a row this transaction just inserted is its own already.
+    /// </summary>
+    private static async ValueTask HoldTaskAsync(StoreTransaction tx, string taskId, bool known)
     {
-        try
+        var serialized = tx.Store.Provider.SingleWriter;
+        if (known && (serialized || await LockTaskAsync(tx, taskId).ConfigureAwait(false)))
         {
-            return Write(doing, work, cancellationToken);
+            return;
         }
-        catch (StoreException ex) when (workItemId is not null && ex.InnerException is SqliteException { SqliteExtendedErrorCode: SqliteConstraintForeignKey })
+
+        var created = await EnsureTaskAsync(tx, taskId, title: null).ConfigureAwait(false);
+        if (!created && !serialized)
         {
-            throw new ArgumentException($"The work item '{workItemId}' does not exist in '{_store.DatabasePath}'.", nameof(workItemId), ex);
+            await LockTaskAsync(tx, taskId).ConfigureAwait(false);
         }
     }
 
-    private T Read<T>(string doing, Func<CheckpointConnection, T> work)
+    /// <summary>Locks the task's row where writers run side by side; true if the row exists.</summary>
+    private static async ValueTask<bool> LockTaskAsync(StoreTransaction tx, string taskId)
     {
-        var connection = _pool.Rent();
-        var reusable = false;
-        try
+        if (tx.Store.Provider.SingleWriter)
         {
-            var result = work(connection);
-            reusable = true;
-            return result;
+            // The write transaction holds the whole database: nothing to lock.
+            return true;
         }
-        catch (SqliteException ex)
-        {
-            throw _store.Failure(ex, doing);
-        }
-        finally
-        {
-            _pool.Return(connection, reusable);
-        }
+
+        var command = tx.Command(CheckpointSql.LockTask);
+        command.SetParameter("@task", taskId);
+        return await tx.ScalarAsync(command).ConfigureAwait(false) is not null and not DBNull;
     }
 
-    private TimeSpan BusyBackoff(int attempt)
+    private static async ValueTask<bool> EnsureTaskAsync(StoreTransaction tx, string taskId, string? title)
     {
-        var delay = _busyRetryDelay * Math.Pow(2, attempt);
-        if (delay > MaxBusyRetryDelay)
+        var command = tx.Command(CheckpointSql.EnsureTask);
+        command.SetParameter("@task", taskId);
+        command.SetParameter("@title", title);
+        command.SetParameter("@now", tx.UtcNowMilliseconds);
+        return await tx.ExecuteAsync(command).ConfigureAwait(false) == 1;
+    }
+
+    private void RememberTask(string taskId)
+    {
+        if (_knownTasks.Count >= MaxKnownTasks)
         {
-            delay = MaxBusyRetryDelay;
+            _knownTasks.Clear();
         }
 
-        // Jitter: writers that collided once should not wake up together and collide again.
-#pragma warning disable CA5394 // Not security-sensitive: spreads retries in time.
-        return delay * (0.5 + (Random.Shared.NextDouble() / 2));
-#pragma warning restore CA5394
+        _knownTasks.TryAdd(taskId, 0);
     }
 
-    private static bool IsBusy(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked;
-
-    private static void EnsureTask(CheckpointConnection connection, SqliteTransaction transaction, string taskId, long now, string? title = null)
-    {
-        var command = connection.Command(CheckpointSql.EnsureTask, transaction);
-        command.Set("$task", taskId);
-        command.Set("$title", (object?)title ?? DBNull.Value);
-        command.Set("$now", now);
-        command.ExecuteNonQuery();
-    }
-
-    private static long Insert(
-        CheckpointConnection connection,
-        SqliteTransaction transaction,
+    private static async ValueTask<long> InsertAsync(
+        StoreTransaction tx,
         string id,
         string taskId,
         string checkpointType,
@@ -849,39 +881,37 @@ public sealed partial class CheckpointManager : IDisposable
         string? metadataJson,
         CheckpointStatus status,
         long? verifiedAt,
-        string? error,
-        long now)
+        string? error)
     {
-        var command = connection.Command(CheckpointSql.InsertCheckpoint, transaction);
-        command.Set("$id", id);
-        command.Set("$task", taskId);
-        command.Set("$type", checkpointType);
-        command.Set("$work_item", (object?)workItemId ?? DBNull.Value);
-        command.Set("$snapshot", snapshotJson);
-        command.Set("$evidence", evidenceJson);
-        command.Set("$metadata", (object?)metadataJson ?? DBNull.Value);
-        command.Set("$status", StatusText.Of(status));
-        command.Set("$verified_at", (object?)verifiedAt ?? DBNull.Value);
-        command.Set("$error", (object?)error ?? DBNull.Value);
-        command.Set("$now", now);
-        return (long)command.ExecuteScalar()!;
+        var command = tx.Command(CheckpointSql.InsertCheckpoint);
+        command.SetParameter("@id", id);
+        command.SetParameter("@task", taskId);
+        command.SetParameter("@type", checkpointType);
+        command.SetParameter("@work_item", workItemId);
+        command.SetParameter("@snapshot", snapshotJson);
+        command.SetParameter("@evidence", evidenceJson);
+        command.SetParameter("@metadata", metadataJson);
+        command.SetParameter("@status", StatusText.Of(status));
+        command.SetParameter("@verified_at", verifiedAt);
+        command.SetParameter("@error", error);
+        command.SetParameter("@now", tx.UtcNowMilliseconds);
+        return Convert.ToInt64(await tx.ScalarAsync(command).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private long Audit(CheckpointConnection connection, SqliteTransaction transaction, string taskId, string eventType, TaskAuditLevel level, string? payload, long? now = null)
+    private static async ValueTask<long> AuditAsync(StoreTransaction tx, string taskId, string eventType, TaskAuditLevel level, string? payload)
     {
-        var command = connection.Command(CheckpointSql.InsertAudit, transaction);
-        command.Set("$task", taskId);
-        command.Set("$event", eventType);
-        command.Set("$level", StatusText.Of(level));
-        command.Set("$payload", (object?)payload ?? DBNull.Value);
-        command.Set("$now", now ?? Now());
-        return (long)command.ExecuteScalar()!;
+        var command = tx.Command(CheckpointSql.InsertAudit);
+        command.SetParameter("@task", taskId);
+        command.SetParameter("@event", eventType);
+        command.SetParameter("@level", StatusText.Of(level));
+        command.SetParameter("@payload", payload);
+        command.SetParameter("@now", tx.UtcNowMilliseconds);
+        return Convert.ToInt64(await tx.ScalarAsync(command).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private void AuditVerification(CheckpointConnection connection, SqliteTransaction transaction, Checkpoint checkpoint, EvidenceVerificationResult result) =>
-        Audit(
-            connection,
-            transaction,
+    private static ValueTask<long> AuditVerificationAsync(StoreTransaction tx, Checkpoint checkpoint, EvidenceVerificationResult result) =>
+        AuditAsync(
+            tx,
             checkpoint.TaskId,
             result.IsVerified ? TaskAuditEvents.CheckpointVerified : TaskAuditEvents.CheckpointVerificationFailed,
             result.IsVerified ? TaskAuditLevel.Info : TaskAuditLevel.Error,
@@ -895,27 +925,30 @@ public sealed partial class CheckpointManager : IDisposable
                 Evidence = AuditPayload.Outcomes(result),
             }));
 
-    private static CheckpointStatus? StatusOf(CheckpointConnection connection, SqliteTransaction transaction, string checkpointId)
+    private static async ValueTask<CheckpointStatus?> StatusOfAsync(StoreTransaction tx, string sql, string checkpointId)
     {
-        var command = connection.Command(CheckpointSql.StatusOf, transaction);
-        command.Set("$id", checkpointId);
-        return command.ExecuteScalar() is string text ? StatusText.ParseCheckpoint(text) : null;
+        var command = tx.Command(sql);
+        command.SetParameter("@id", checkpointId);
+        return await tx.ScalarAsync(command).ConfigureAwait(false) is string text ? StatusText.ParseCheckpoint(text) : null;
     }
 
-    private static Checkpoint? ReadOne(CheckpointConnection connection, string sql, params (string Name, object Value)[] parameters)
+    private static async ValueTask<Checkpoint?> ReadOneAsync(StoreTransaction tx, string sql, params (string Name, object Value)[] parameters)
     {
-        var command = connection.Command(sql);
+        var command = tx.Command(sql);
         foreach (var (name, value) in parameters)
         {
-            command.Set(name, value);
+            command.SetParameter(name, value);
         }
 
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadCheckpoint(reader) : null;
+        var reader = await tx.ReaderAsync(command).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await tx.ReadAsync(reader).ConfigureAwait(false) ? ReadCheckpoint(reader) : null;
+        }
     }
 
     // Column order: CheckpointSql.Columns.
-    private static Checkpoint ReadCheckpoint(SqliteDataReader reader)
+    private static Checkpoint ReadCheckpoint(DbDataReader reader)
     {
         var evidence = JsonSerializer.Deserialize(reader.GetString(7), CheckpointJsonContext.Default.EvidenceArray) ?? [];
         var metadata = reader.IsDBNull(6)
@@ -936,11 +969,17 @@ public sealed partial class CheckpointManager : IDisposable
             verificationError: reader.IsDBNull(11) ? null : reader.GetString(11));
     }
 
+    private static T Sync<T>(ValueTask<T> pending) => AgentOsStore.Synchronously(pending);
+
+    // Relative artifact paths resolve beside a SQLite file; a server store has no folder, so the working directory.
+    private static string DefaultBaseDirectory(AgentOsStore store) =>
+        store.Provider is Storage.Sqlite.SqliteStoreProvider sqlite
+            ? Path.GetDirectoryName(sqlite.DatabasePath)!
+            : Directory.GetCurrentDirectory();
+
     // ---------------------------------------------------------------- values
 
     private static readonly IReadOnlyDictionary<string, string> EmptyMetadata = new Dictionary<string, string>().AsReadOnly();
-
-    private long Now() => Milliseconds(_timeProvider.GetUtcNow());
 
     private static long Milliseconds(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 

@@ -7,8 +7,9 @@ public sealed class CheckpointManagerOptions
     public TimeProvider? TimeProvider { get; set; }
 
     /// <summary>
-    /// The folder that relative artifact paths in evidence are resolved against. Default: the folder of the database file,
-    /// so that a resumed process checks the same files whatever its current directory.
+    /// The folder that relative artifact paths in evidence are resolved against. Default: the folder of the database file
+    /// of a SQLite store, so that a resumed process checks the same files whatever its current directory; for a server store
+    /// (PostgreSQL), which has no folder, the working directory when the manager is created: set it explicitly there.
     /// </summary>
     public string? BaseDirectory { get; set; }
 
@@ -25,8 +26,10 @@ public sealed class CheckpointManagerOptions
     public IList<IEvidenceVerifier> EvidenceVerifiers { get; } = new List<IEvidenceVerifier>();
 
     /// <summary>
-    /// How many times a write transaction is retried from the start when SQLite still reports the database busy or locked
-    /// after its own waiting (the busy timeout, then the driver's retries) has run out. Default 5; 0 disables retries.
+    /// How many times a write transaction is retried from the start when the database still reports it busy or locked
+    /// after its own waiting (SQLite: the busy timeout, then the driver's retries), or when it lost a race (PostgreSQL: a
+    /// serialization failure or deadlock; either: a duplicate sequence number). Default 5; 0 disables retries. The back-offs
+    /// of one call together never exceed the store's busy timeout.
     /// </summary>
     public int MaxBusyRetries { get; set; } = 5;
 

@@ -71,7 +71,7 @@ public sealed class CheckpointStep : IDisposable, IAsyncDisposable
     {
         if (TryComplete())
         {
-            return new ValueTask(Task.Run(() => _manager.Abandon(this)));
+            return new ValueTask(_manager.AbandonAsync(this, async: true).AsTask());
         }
 
         return ValueTask.CompletedTask;

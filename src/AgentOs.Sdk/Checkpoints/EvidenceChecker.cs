@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AgentOs.Sdk.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Checkpoints;
 
@@ -10,33 +9,33 @@ namespace AgentOs.Sdk.Checkpoints;
 internal sealed class EvidenceChecker
 {
     private readonly AgentOsStore _store;
-    private readonly CheckpointConnectionPool _pool;
     private readonly string _baseDirectory;
     private readonly TimeProvider _timeProvider;
     private readonly Dictionary<string, IEvidenceVerifier> _verifiers;
 
     public EvidenceChecker(
         AgentOsStore store,
-        CheckpointConnectionPool pool,
         string baseDirectory,
         TimeProvider timeProvider,
         Dictionary<string, IEvidenceVerifier> verifiers)
     {
         _store = store;
-        _pool = pool;
         _baseDirectory = baseDirectory;
         _timeProvider = timeProvider;
         _verifiers = verifiers;
     }
 
-    public EvidenceVerificationResult Verify(EvidencePack pack, CancellationToken cancellationToken)
+    /// <summary>Checks every item of <paramref name="pack"/>; row evidence queries the store (asynchronously when <paramref name="async"/>).</summary>
+    public async ValueTask<EvidenceVerificationResult> VerifyAsync(EvidencePack pack, bool async, CancellationToken cancellationToken)
     {
         var context = new EvidenceVerificationContext(_store, _baseDirectory, _timeProvider, cancellationToken);
         var items = new EvidenceItemResult[pack.Count];
         for (var i = 0; i < items.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            items[i] = Check(pack[i], context);
+            items[i] = pack[i] is DbRowEvidence row
+                ? await CheckRowAsync(row, async, cancellationToken).ConfigureAwait(false)
+                : Check(pack[i], context);
         }
 
         return new EvidenceVerificationResult(items, _timeProvider.GetUtcNow());
@@ -51,7 +50,6 @@ internal sealed class EvidenceChecker
             : EvidenceItemResult.Fail(
                 command,
                 string.Create(CultureInfo.InvariantCulture, $"the command exited with {command.ExitCode}, expected {command.ExpectedExitCode}")),
-        DbRowEvidence row => CheckRow(row),
         CustomEvidence custom => CheckCustom(custom, context),
         _ => EvidenceItemResult.Fail(evidence, $"unknown evidence type {evidence.GetType().Name}"),
     };
@@ -90,46 +88,44 @@ internal sealed class EvidenceChecker
         }
     }
 
-    private EvidenceItemResult CheckRow(DbRowEvidence evidence)
+    private async ValueTask<EvidenceItemResult> CheckRowAsync(DbRowEvidence evidence, bool async, CancellationToken cancellationToken)
     {
-        var connection = _pool.Rent();
-        var reusable = false;
         try
         {
-            var result = CheckRow(evidence, connection);
-            reusable = true;
-            return result;
+            // A plain read on a pooled connection of the store, outside any transaction: evidence never holds a write lock.
+            return async
+                ? await _store.ReadAsync("check row evidence", _timeProvider, tx => CheckRowAsync(evidence, tx), cancellationToken: cancellationToken).ConfigureAwait(false)
+                : _store.Read("check row evidence", _timeProvider, tx => CheckRowAsync(evidence, tx), cancellationToken: cancellationToken);
         }
-        catch (SqliteException ex)
+        catch (StoreException ex)
         {
-            reusable = true;
-            return EvidenceItemResult.Fail(evidence, $"the query failed: {ex.Message}");
-        }
-        finally
-        {
-            _pool.Return(connection, reusable);
+            return EvidenceItemResult.Fail(evidence, $"the query failed: {ex.InnerException?.Message ?? ex.Message}");
         }
     }
 
-    private static EvidenceItemResult CheckRow(DbRowEvidence evidence, CheckpointConnection connection)
+    private static async ValueTask<EvidenceItemResult> CheckRowAsync(DbRowEvidence evidence, StoreTransaction tx)
     {
+        var dialect = tx.Store.Provider.Dialect;
+
         // The table name must be one the database really has; from here on only the schema's own spelling is used.
-        var lookup = connection.Command(CheckpointSql.FindTable);
-        lookup.Set("$name", evidence.Table);
-        if (lookup.ExecuteScalar() is not string table)
+        var lookup = tx.Command(dialect.FindTableSql);
+        lookup.SetParameter("@name", evidence.Table);
+        if (await tx.ScalarAsync(lookup).ConfigureAwait(false) is not string table)
         {
             return EvidenceItemResult.Fail(evidence, $"the table '{evidence.Table}' does not exist in the database");
         }
 
-        var columns = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var describe = connection.Command(CheckpointSql.TableColumns);
-        describe.Set("$name", table);
-        using (var reader = describe.ExecuteReader())
+        // Each column's exact name, and the type a text value is cast to where the database compares by type (PostgreSQL).
+        var columns = new Dictionary<string, (string Name, string? Type)>(StringComparer.OrdinalIgnoreCase);
+        var describe = tx.Command(dialect.TableColumnsSql);
+        describe.SetParameter("@name", table);
+        var reader = await tx.ReaderAsync(describe).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            while (reader.Read())
+            while (await tx.ReadAsync(reader).ConfigureAwait(false))
             {
                 var name = reader.GetString(0);
-                columns[name] = name;
+                columns[name] = (name, reader.IsDBNull(1) ? null : reader.GetString(1));
             }
         }
 
@@ -149,26 +145,50 @@ internal sealed class EvidenceChecker
                 sql.Append(" AND ");
             }
 
-            // IS, not =: a JSON null matches a NULL column.
-            sql.Append(Quote(column)).Append(" IS $p").Append(values.Count.ToString(CultureInfo.InvariantCulture));
-            values.Add(ToSqlite(value));
+            // IS NOT DISTINCT FROM, not =: a JSON null matches a NULL column (SQLite's IS, in the standard's spelling).
+            var parameter = "@p" + values.Count.ToString(CultureInfo.InvariantCulture);
+            sql.Append(Quote(column.Name)).Append(" IS NOT DISTINCT FROM ");
+            if (column.Type is { } type)
+            {
+                // The type comes from the catalog, never from the evidence; the value stays a bound parameter.
+                sql.Append("CAST(").Append(parameter).Append(" AS ").Append(type).Append(')');
+                values.Add(AsText(value));
+            }
+            else
+            {
+                sql.Append(parameter);
+                values.Add(ToSqlite(value));
+            }
         }
 
         sql.Append(')');
-        using var query = connection.Connection.CreateCommand();
-        query.CommandText = sql.ToString();
-        for (var i = 0; i < values.Count; i++)
+        var query = tx.CreateCommand(sql.ToString());
+        await using (query.ConfigureAwait(false))
         {
-            query.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), values[i]);
-        }
+            for (var i = 0; i < values.Count; i++)
+            {
+                query.SetParameter("@p" + i.ToString(CultureInfo.InvariantCulture), values[i]);
+            }
 
-        return Convert.ToInt64(query.ExecuteScalar(), CultureInfo.InvariantCulture) == 1
-            ? EvidenceItemResult.Pass(evidence)
-            : EvidenceItemResult.Fail(evidence, $"no row of '{table}' matches {Describe(evidence.Match)}");
+            // SQLite answers 1 or 0, PostgreSQL a boolean.
+            return Convert.ToInt64(await tx.ScalarAsync(query).ConfigureAwait(false), CultureInfo.InvariantCulture) == 1
+                ? EvidenceItemResult.Pass(evidence)
+                : EvidenceItemResult.Fail(evidence, $"no row of '{table}' matches {Describe(evidence.Match)}");
+        }
     }
 
     // Only names read back from the schema reach here; quoting still doubles any quote so that odd names stay one identifier.
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    // A JSON scalar as the text a typed column parses: true/false as 1/0, which both integer and boolean columns accept.
+    private static object AsText(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.Number => value.GetRawText(),
+        JsonValueKind.True => "1",
+        JsonValueKind.False => "0",
+        _ => DBNull.Value,
+    };
 
     private static object ToSqlite(JsonElement value) => value.ValueKind switch
     {

@@ -20,8 +20,30 @@ internal class StoreDialect
     /// </summary>
     public virtual string ClaimRowsSuffix => string.Empty;
 
+    /// <summary>
+    /// A marker the portable SQL puts at the end of a <c>SELECT</c> inside a write transaction whose rows must stay as read
+    /// until it commits: an SQL comment, so SQLite ignores it (its write transaction holds the whole database); a server
+    /// dialect's <see cref="Translate"/> replaces it with <see cref="LockRowsSuffix"/>.
+    /// </summary>
+    public const string LockRows = "/*lock-rows*/";
+
     /// <summary>Appended to a <c>SELECT</c> inside a write transaction whose rows are about to be updated (<c>FOR UPDATE</c> on PostgreSQL).</summary>
     public virtual string LockRowsSuffix => string.Empty;
+
+    /// <summary>
+    /// Finds a table or view of the application's schema by name, ignoring case (parameter <c>@name</c>); one row with its
+    /// exact name, none when there is no such table. System tables are never found.
+    /// </summary>
+    public virtual string FindTableSql => """
+        SELECT name FROM sqlite_schema
+        WHERE type IN ('table', 'view') AND name = @name COLLATE NOCASE AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+        """;
+
+    /// <summary>
+    /// Lists the columns of the table named exactly <c>@name</c>: one row per column with its name and the SQL type a text
+    /// value must be cast to for comparing with it, or NULL where the database compares by affinity (SQLite).
+    /// </summary>
+    public virtual string TableColumnsSql => "SELECT name, NULL FROM pragma_table_info(@name)";
 
     /// <summary>The larger of two expressions: SQLite's scalar <c>max(a, b)</c>, PostgreSQL's <c>GREATEST(a, b)</c>.</summary>
     public virtual string Greatest(string left, string right) => $"max({left}, {right})";

@@ -130,7 +130,7 @@ public sealed partial class AgentOsStore
                     }
                 }
             }
-            catch (DbException ex) when (Provider.IsTransient(Provider.Classify(ex)) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
+            catch (DbException ex) when (policy.Retries(Provider.Classify(ex), Provider) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
             {
                 // Rolled back above; the connection is closed below and the next attempt starts clean.
             }

@@ -17,6 +17,12 @@ internal sealed class StoreRetryPolicy
         Budget = budget < TimeSpan.Zero ? TimeSpan.Zero : budget;
     }
 
+    /// <summary>
+    /// Whether a unique-constraint violation also runs the transaction again: for a transaction that allocates a number
+    /// (<c>MAX + 1</c>) and relies on the constraint to catch a race with another host, as its backstop.
+    /// </summary>
+    public bool RetriesUniqueViolations { get; init; }
+
     /// <summary>How many times a transaction is run again after the first attempt. Default 5.</summary>
     public int MaxRetries { get; }
 
@@ -28,6 +34,10 @@ internal sealed class StoreRetryPolicy
 
     /// <summary>The store's default: 5 retries from 50 ms, within the busy timeout.</summary>
     public static StoreRetryPolicy For(StoreOptions options) => new(5, TimeSpan.FromMilliseconds(50), options.BusyTimeout);
+
+    /// <summary>Whether a transaction that failed with <paramref name="kind"/> is run again under this policy.</summary>
+    public bool Retries(Providers.StoreErrorKind kind, Providers.StoreProvider provider) =>
+        provider.IsTransient(kind) || (RetriesUniqueViolations && kind == Providers.StoreErrorKind.UniqueViolation);
 
     /// <summary>The back-off before retry number <paramref name="attempt"/> + 1, or null when the policy is spent.</summary>
     /// <param name="attempt">The attempt that failed, from 0.</param>
