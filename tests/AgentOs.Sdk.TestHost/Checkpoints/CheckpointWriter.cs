@@ -2,12 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Sdk.TestHost.Checkpoints;
 
 /// <summary>
-/// <c>checkpoint-writer &lt;database&gt; &lt;task id&gt; &lt;count&gt; [full|normal]</c>: opens the store, prints <c>ready</c>,
+/// <c>checkpoint-writer &lt;database&gt; &lt;task id&gt; &lt;count&gt; [full|normal]</c>: opens the store (a SQLite file, or a
+/// PostgreSQL connection string <c>Host=...</c>), prints <c>ready</c>,
 /// waits for a line on stdin (so that every writer of a test starts at once), writes &lt;count&gt; checkpoints to the task,
 /// then prints <c>done &lt;count&gt; &lt;first timestamp&gt; &lt;last timestamp&gt;</c> (Stopwatch ticks, comparable across
 /// processes on one machine) and exits 0. Any failure goes to stderr with exit code 1.
@@ -28,7 +30,10 @@ internal static class CheckpointWriter
         var synchronous = args.Length == 4 && args[3] == "normal" ? SynchronousMode.Normal : SynchronousMode.Full;
         try
         {
-            using var store = AgentOsStore.Open(args[0], new StoreOptions { Synchronous = synchronous });
+            var options = new StoreOptions { Synchronous = synchronous };
+            using var store = PostgreSqlEndpoint.LooksLikeConnectionString(args[0])
+                ? AgentOsStore.Open(options.UsePostgreSql(args[0]))
+                : AgentOsStore.Open(args[0], options);
             using var manager = new CheckpointManager(store);
             var metadata = new Dictionary<string, string> { ["writer"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture) };
             Console.Out.WriteLine("ready");
