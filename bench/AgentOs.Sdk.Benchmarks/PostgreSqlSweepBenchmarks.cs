@@ -1,5 +1,6 @@
 using AgentOs.Sdk.PostgreSql;
-using AgentOs.Sdk.PostgreSql.Internal;
+using AgentOs.Sdk.Recovery;
+using AgentOs.Sdk.Storage;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Npgsql;
@@ -8,7 +9,8 @@ namespace AgentOs.Sdk.Benchmarks;
 
 /// <summary>
 /// The recovery sweep of 100,000 expired leases on PostgreSQL (goal: under 2 s), beside the floor: one set-based UPDATE of
-/// the same rows to the same state in one statement, with no paging, no SKIP LOCKED and no error text.
+/// the same rows to the same state in one statement, with no paging, no re-check of the epoch, no SKIP LOCKED and no error text.
+/// The sweep is the public <see cref="RecoverySweep"/> on an <see cref="AgentOsStore"/> opened with <c>UsePostgreSql</c>.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MedianColumn]
@@ -17,15 +19,15 @@ public class PostgreSqlSweepBenchmarks
     private const int Leases = 100_000;
 
     private BenchPostgres _server = null!;
-    private PostgreSqlStore _store = null!;
-    private PostgreSqlLeases _leases = null!;
+    private AgentOsStore _store = null!;
+    private RecoverySweep _sweep = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _server = BenchPostgres.StartAsync("sweep").GetAwaiter().GetResult();
-        _store = PostgreSqlStore.Open(_server.ConnectionString);
-        _leases = new PostgreSqlLeases(_store.Database);
+        _store = AgentOsStore.Open(new StoreOptions().UsePostgreSql(_server.ConnectionString));
+        _sweep = new RecoverySweep(_store, options: new RecoverySweepOptions { BatchSize = 1_000 });
         Execute($"INSERT INTO work_items (work_item_id, kind, created_at_ms, updated_at_ms) SELECT 'item-' || g, 'job', g, g FROM generate_series(1, {Leases}) g");
     }
 
@@ -61,8 +63,8 @@ public class PostgreSqlSweepBenchmarks
     [Benchmark(Description = "PostgreSQL sweep (pages of 1,000)")]
     public int Sweep()
     {
-        var (requeued, failed) = _leases.SweepAsync(batchSize: 1000).GetAwaiter().GetResult();
-        return Check(requeued + failed);
+        var stats = _sweep.ScanAndRecoverAsync().GetAwaiter().GetResult();
+        return Check(stats.Recovered + stats.FailedAfterMaxAttempts);
     }
 
     private static int Check(int recovered) =>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.PostgreSql;
-using AgentOs.Sdk.PostgreSql.Internal;
 using AgentOs.Sdk.Storage;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -69,17 +68,25 @@ internal static class QueueThroughput
         return 0;
     }
 
-    /// <summary>In a worker process: connect, say ready, wait for go, then claim and complete until nothing is left.</summary>
+    /// <summary>
+    /// In a worker process: open the store, say ready, wait for go, then claim and complete until nothing is left. Both
+    /// providers run the same public API (<see cref="LeaseManager"/> on an <see cref="AgentOsStore"/>); only how the store
+    /// is opened differs.
+    /// </summary>
     public static async Task<int> WorkAsync(string provider, string target, string workerId)
     {
         var duration = TimeSpan.FromMinutes(5);
-        if (provider == "sqlite")
+        var postgres = provider != "sqlite";
+        using var store = postgres ? AgentOsStore.Open(new StoreOptions().UsePostgreSql(target)) : AgentOsStore.Open(target);
+        var leases = new LeaseManager(store, workerId);
+        // Warm one pooled connection before the clock starts, as opening the SQLite file does.
+        store.ExecuteWrite(tx => tx.UtcNowMilliseconds);
+        Console.Out.WriteLine("ready");
+        Console.Out.Flush();
+        _ = Console.In.ReadLine();
+        if (!postgres)
         {
-            using var store = AgentOsStore.Open(target);
-            var leases = new LeaseManager(store, workerId);
-            Console.Out.WriteLine("ready");
-            Console.Out.Flush();
-            _ = Console.In.ReadLine();
+            // SQLite has no asynchronous I/O: the synchronous calls are its fastest path.
             while (leases.TryAcquireNext(Kind, duration) is { } lease)
             {
                 leases.Release(lease, success: true, output: workerId);
@@ -88,19 +95,9 @@ internal static class QueueThroughput
             return 0;
         }
 
-        await using var pg = await PostgreSqlStore.OpenAsync(target);
-        var pgLeases = new PostgreSqlLeases(pg.Database);
-        // Warm one pooled connection before the clock starts, as the SQLite worker opened its file.
-        await (await pg.OpenConnectionAsync()).DisposeAsync();
-        Console.Out.WriteLine("ready");
-        Console.Out.Flush();
-        _ = Console.In.ReadLine();
-        while (await pgLeases.TryAcquireNextAsync(workerId, Kind, duration) is { } claimed)
+        while (await leases.TryAcquireNextAsync(Kind, duration) is { } claimed)
         {
-            if (await pgLeases.ReleaseAsync(claimed, success: true, output: workerId) != "succeeded")
-            {
-                throw new InvalidOperationException($"{workerId} lost the lease on {claimed.WorkItemId}.");
-            }
+            await leases.ReleaseAsync(claimed, success: true, output: workerId);
         }
 
         return 0;
@@ -170,7 +167,7 @@ internal static class QueueThroughput
 
     private static async Task ResetPostgresAsync(string connectionString, int items)
     {
-        (await PostgreSqlStore.OpenAsync(connectionString)).Dispose();
+        AgentOsStore.Open(new StoreOptions().UsePostgreSql(connectionString)).Dispose();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(

@@ -18,8 +18,9 @@ public sealed class PostgreSqlStoreOptions
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How many times a write transaction that lost a race (serialization failure, deadlock) or its connection (server
-    /// restart) is run again, on a fresh connection, before the error reaches the caller. Default 5.
+    /// How many times a transaction that lost a race (serialization failure, deadlock) or lost its connection before COMMIT
+    /// was sent (a server restart: the server rolled it back) is run again, on a fresh connection, before the error reaches
+    /// the caller. A connection lost during COMMIT is never retried: whether it committed is unknown. Default 5.
     /// </summary>
     public int MaxRetries { get; set; } = 5;
 

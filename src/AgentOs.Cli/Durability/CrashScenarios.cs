@@ -24,6 +24,9 @@ internal static class CrashScenarios
     /// <summary>Streamed content: more than the 64 KiB stream buffer, so it reaches the file in several writes.</summary>
     private static readonly byte[] StreamedBytes = Seeded(3, 70_000);
 
+    /// <summary>A third, new file of the batch scenario: 3,000 bytes.</summary>
+    private static readonly byte[] NotesBytes = Seeded(5, 3_000);
+
     private static readonly ScenarioDocument OldDocument = new("old", 1, ["a", "b"]);
     private static readonly ScenarioDocument NewDocument = new("new", 2, ["a", "b", "c", "a longer list so the sizes differ"]);
 
@@ -49,6 +52,16 @@ internal static class CrashScenarios
         {
             Setup = dir => AtomicFile.WriteJson(Path.Combine(dir, "document.json"), OldDocument, ScenarioJsonContext.Default.ScenarioDocument),
             Run = dir => AtomicFile.WriteJson(Path.Combine(dir, "document.json"), NewDocument, ScenarioJsonContext.Default.ScenarioDocument),
+        },
+        new("batch", "AtomicBatch of two files (one replaced, one new) committed with shared syncs", Target, OldBytes, NewBytes, ExpectViolations: false)
+        {
+            OtherFiles = [new("notes.txt", null, NotesBytes)],
+            NewFilesArePrefixUnderExt4 = true,
+            Setup = dir => AtomicFile.WriteAllBytes(Path.Combine(dir, Target), OldBytes),
+            Run = dir => new AtomicBatch()
+                .Add(Path.Combine(dir, Target), NewBytes)
+                .Add(Path.Combine(dir, "notes.txt"), NotesBytes)
+                .Commit(),
         },
         new("recover", "AtomicFile.Recover of a write killed between its renames, beside a dead writer's data temp", Target, NewBytes, NewBytes, ExpectViolations: false)
         {

@@ -13,11 +13,13 @@ namespace AgentOs.Cli.Durability;
 /// <item>after Recover, Verify is valid, and valid only for bytes the marker describes (checked independently);</item>
 /// <item>Recover leaves no temp file, and a second Recover changes nothing.</item>
 /// </list>
+/// A batch's files are each checked the same way; under ext4 <c>data=ordered</c> its new files must also be a prefix of
+/// the order the batch added them (the rule <see cref="AtomicBatch"/> documents).
 /// </summary>
 internal static class CrashStateChecker
 {
     /// <summary>Returns the broken promises; empty when the state is safe.</summary>
-    public static List<string> Check(CrashScenario scenario, CrashState state, string directory)
+    public static List<string> Check(CrashScenario scenario, CrashState state, string directory, PersistenceModel model)
     {
         Materialise(state, directory);
         var problems = new List<string>();
@@ -38,37 +40,20 @@ internal static class CrashStateChecker
             problems.Add($"Recover left temp files: {string.Join(", ", temps)}");
         }
 
-        string target = Path.Combine(directory, scenario.Target);
-        if (recovered.TryGetValue(scenario.Target, out byte[]? content))
+        var isNewByFile = new List<bool>();
+        foreach (ScenarioFile file in scenario.Files)
         {
-            bool isOld = scenario.Old is not null && content.AsSpan().SequenceEqual(scenario.Old);
-            bool isNew = content.AsSpan().SequenceEqual(scenario.New);
-            if (!isOld && !isNew)
-            {
-                problems.Add($"the target is torn: {content.Length} bytes, neither the old {scenario.Old?.Length ?? 0} nor the new {scenario.New.Length}");
-            }
-            else if (state.AfterReturn && !isNew)
-            {
-                problems.Add("the call had returned, but the target holds the old content");
-            }
+            isNewByFile.Add(CheckFile(file, state, directory, recovered, scenario.Files.Count > 1, problems));
+        }
 
-            AtomicVerifyResult verified = AtomicFile.Verify(target);
-            if (!verified.IsValid)
-            {
-                problems.Add($"after Recover, Verify is invalid: {verified.Error}");
-            }
-            else if (!MarkerDescribes(recovered, scenario.Target + AtomicFile.OkMarkerSuffix, content))
-            {
-                problems.Add("Verify is valid for bytes its marker does not describe");
-            }
-        }
-        else if (scenario.Old is not null)
+        // The batch's ordering claim under ext4: once a file is found old, no later file of the batch is new.
+        if (scenario.NewFilesArePrefixUnderExt4 && model == PersistenceModel.Ext4Ordered)
         {
-            problems.Add("the target is missing");
-        }
-        else if (state.AfterReturn)
-        {
-            problems.Add("the call had returned, but the new file is missing");
+            int firstOld = isNewByFile.IndexOf(false);
+            if (firstOld >= 0 && isNewByFile.Skip(firstOld).Any(isNew => isNew))
+            {
+                problems.Add($"the new files are not a prefix of the batch's order: {string.Join(", ", scenario.Files.Select((f, i) => $"{f.Name}={(isNewByFile[i] ? "new" : "old")}"))}");
+            }
         }
 
         AtomicRecoveryResult second = AtomicFile.Recover(directory);
@@ -78,6 +63,49 @@ internal static class CrashStateChecker
         }
 
         return problems;
+    }
+
+    /// <summary>Checks one file after Recover; returns whether it holds its new content.</summary>
+    private static bool CheckFile(ScenarioFile file, CrashState state, string directory, Dictionary<string, byte[]> recovered, bool named, List<string> problems)
+    {
+        string which = named ? $"'{file.Name}'" : "the target";
+        string target = Path.Combine(directory, file.Name);
+        if (recovered.TryGetValue(file.Name, out byte[]? content))
+        {
+            bool isOld = file.Old is not null && content.AsSpan().SequenceEqual(file.Old);
+            bool isNew = content.AsSpan().SequenceEqual(file.New);
+            if (!isOld && !isNew)
+            {
+                problems.Add($"{which} is torn: {content.Length} bytes, neither the old {file.Old?.Length ?? 0} nor the new {file.New.Length}");
+            }
+            else if (state.AfterReturn && !isNew)
+            {
+                problems.Add($"the call had returned, but {which} holds the old content");
+            }
+
+            AtomicVerifyResult verified = AtomicFile.Verify(target);
+            if (!verified.IsValid)
+            {
+                problems.Add($"after Recover, Verify of {which} is invalid: {verified.Error}");
+            }
+            else if (!MarkerDescribes(recovered, file.Name + AtomicFile.OkMarkerSuffix, content))
+            {
+                problems.Add($"Verify is valid for bytes its marker does not describe ({which})");
+            }
+
+            return isNew && !isOld;
+        }
+
+        if (file.Old is not null)
+        {
+            problems.Add($"{which} is missing");
+        }
+        else if (state.AfterReturn)
+        {
+            problems.Add($"the call had returned, but the new file {which} is missing");
+        }
+
+        return false;
     }
 
     /// <summary>Replaces the directory's content with the state's files (the directory keeps its path: markers name it).</summary>

@@ -87,7 +87,7 @@ internal sealed class DurabilityExplorer
             }
 
             states++;
-            List<string> problems = CrashStateChecker.Check(scenario, state, directory);
+            List<string> problems = CrashStateChecker.Check(scenario, state, directory, model);
             if (problems.Count > 0)
             {
                 violating++;

@@ -1,12 +1,12 @@
-using System.Data;
 using AgentOs.Sdk.Storage;
 using Npgsql;
 
 namespace AgentOs.Sdk.PostgreSql.Internal;
 
 /// <summary>
-/// One PostgreSQL database as an AgentOs store sees it: an <see cref="NpgsqlDataSource"/> (Npgsql's own pool), the
-/// endpoint that names it in errors, the clock that judges expiry, and the write-transaction retry policy.
+/// One PostgreSQL database as an AgentOs store sees it: an <see cref="NpgsqlDataSource"/> (Npgsql's own pool) and the
+/// endpoint that names it in errors. Transactions, retries and the clock rule are the store's unit of work
+/// (<see cref="PostgreSqlStoreProvider"/>); this class only opens connections and words errors.
 /// </summary>
 internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
 {
@@ -75,72 +75,11 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>
-    /// The store's "now" in Unix milliseconds for one transaction: the server's clock unless
-    /// <see cref="PostgreSqlStoreOptions.UseServerClock"/> is false, then <paramref name="clock"/> (read once per
-    /// transaction, so every row it writes agrees).
-    /// </summary>
-    public async ValueTask<long> NowMillisecondsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, TimeProvider? clock, CancellationToken cancellationToken)
+    /// <summary>The server's clock in Unix milliseconds (what the migration runner records as the time a script was applied).</summary>
+    public static async ValueTask<long> ServerNowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, bool async, CancellationToken cancellationToken)
     {
-        if (!Options.UseServerClock)
-        {
-            return (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
-        }
-
         await using var command = new NpgsqlCommand(ServerNowSql, connection, transaction);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="work"/> in one transaction with the store's "now", committing at the end. A serialization
-    /// failure, deadlock or lost connection rolls it back and runs it again on a fresh connection, up to
-    /// <see cref="PostgreSqlStoreOptions.MaxRetries"/> times; any other error reaches the caller as a <see cref="StoreException"/>.
-    /// </summary>
-    public async Task<T> WriteAsync<T>(
-        Func<NpgsqlConnection, NpgsqlTransaction, long, CancellationToken, Task<T>> work,
-        string doing,
-        IsolationLevel isolation = IsolationLevel.ReadCommitted,
-        TimeProvider? clock = null,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        for (var attempt = 0; ; attempt++)
-        {
-            var committing = false;
-            try
-            {
-                var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
-                {
-                    var transaction = await connection.BeginTransactionAsync(isolation, cancellationToken).ConfigureAwait(false);
-                    await using (transaction.ConfigureAwait(false))
-                    {
-                        var now = await NowMillisecondsAsync(connection, transaction, clock, cancellationToken).ConfigureAwait(false);
-                        var result = await work(connection, transaction, now, cancellationToken).ConfigureAwait(false);
-                        committing = true;
-                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                        return result;
-                    }
-                }
-            }
-            // A socket lost during COMMIT leaves the outcome unknown: never run that transaction again blindly. A server that
-            // answers the COMMIT with a shutdown error (57P01...) terminated the session first, which rolled it back.
-            catch (Exception ex) when (attempt < Options.MaxRetries && IsRetryable(ex) && !(committing && IsLost(ex) && Unwrap(ex) is not PostgresException))
-            {
-                if (PostgreSqlErrors.Classify(Unwrap(ex)) == PostgreSqlErrorKind.ConnectionLost)
-                {
-                    // Every idle connection in the pool went down with the server: do not hand one of them out again.
-                    DataSource.Clear();
-                }
-
-                // Bounded backoff: 10, 20, 40... ms, so a restarting server has a moment to come back.
-                await Task.Delay(TimeSpan.FromMilliseconds(10 << Math.Min(attempt, 6)), cancellationToken).ConfigureAwait(false);
-            }
-            catch (NpgsqlException ex)
-            {
-                throw Failure(ex, doing);
-            }
-        }
+        return (long)(async ? await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteScalar())!;
     }
 
     /// <summary>Turns a driver error into a <see cref="StoreException"/> that names the endpoint and what was being done.</summary>
@@ -170,9 +109,4 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
-    private static bool IsRetryable(Exception ex) => PostgreSqlErrors.IsRetryable(Unwrap(ex));
-
-    private static bool IsLost(Exception ex) => PostgreSqlErrors.Classify(Unwrap(ex)) == PostgreSqlErrorKind.ConnectionLost;
-
-    private static Exception Unwrap(Exception ex) => ex is StoreException { InnerException: { } inner } ? inner : ex;
 }

@@ -12,9 +12,14 @@ internal sealed class PostgreSqlDialect : StoreDialect
 
     public override string LockRowsSuffix => " FOR UPDATE";
 
+    public override string ShareRowsSuffix => " FOR SHARE";
+
     public override string Greatest(string left, string right) => $"GREATEST({left}, {right})";
 
     public override string Least(string left, string right) => $"LEAST({left}, {right})";
+
+    public override string JsonPairs(string parameter) =>
+        $"SELECT e ->> 0 AS id, (e ->> 1)::bigint AS n FROM jsonb_array_elements(({parameter})::jsonb) AS e";
 
     // Tables and views visible on the search path, outside the system schemas; the exact spelling wins over another case.
     public override string FindTableSql => """
@@ -35,5 +40,6 @@ internal sealed class PostgreSqlDialect : StoreDialect
     public override string Translate(string portableSql) =>
         portableSql
             .Replace(ClaimRows, ClaimRowsSuffix.TrimStart(), StringComparison.Ordinal)
-            .Replace(LockRows, LockRowsSuffix.TrimStart(), StringComparison.Ordinal);
+            .Replace(LockRows, LockRowsSuffix.TrimStart(), StringComparison.Ordinal)
+            .Replace(ShareRows, ShareRowsSuffix.TrimStart(), StringComparison.Ordinal);
 }

@@ -122,7 +122,7 @@ internal static class PostgreSqlMigrationRunner
 
             // The script and its schema_version row commit together: a crash leaves all or nothing (DDL is transactional).
             await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
-            var now = await database.NowMillisecondsAsync(connection, transaction, null, cancellationToken).ConfigureAwait(false);
+            var now = await PostgreSqlDatabase.ServerNowAsync(connection, transaction, async: true, cancellationToken).ConfigureAwait(false);
             await using (var insert = new NpgsqlCommand(
                 """
                 INSERT INTO schema_version (version, major, minor, description, checksum, applied_at_ms)

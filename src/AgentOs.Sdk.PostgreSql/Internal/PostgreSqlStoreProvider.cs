@@ -13,8 +13,6 @@ namespace AgentOs.Sdk.PostgreSql.Internal;
 /// </summary>
 internal sealed class PostgreSqlStoreProvider : StoreProvider
 {
-    private const string ServerNowSql = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
-
     public PostgreSqlStoreProvider(string connectionString, PostgreSqlStoreOptions options)
     {
         Database = PostgreSqlDatabase.Create(connectionString, options);
@@ -70,9 +68,7 @@ internal sealed class PostgreSqlStoreProvider : StoreProvider
             return clock.GetUtcNow().ToUnixTimeMilliseconds();
         }
 
-        await using var command = new NpgsqlCommand(ServerNowSql, (NpgsqlConnection)connection, (NpgsqlTransaction?)transaction);
-        var value = async ? await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteScalar();
-        return (long)value!;
+        return await PostgreSqlDatabase.ServerNowAsync((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction, async, cancellationToken).ConfigureAwait(false);
     }
 
     public override StoreErrorKind Classify(Exception exception) => exception switch
@@ -84,6 +80,17 @@ internal sealed class PostgreSqlStoreProvider : StoreProvider
         _ when PostgreSqlErrors.Classify(exception) == PostgreSqlErrorKind.ConnectionLost => StoreErrorKind.ConnectionLost,
         _ => StoreErrorKind.Other,
     };
+
+    /// <summary>
+    /// The server answered with a shutdown error (the session was terminated, so its open transaction rolled back): a
+    /// backend holds off termination while it commits, so a COMMIT it processed would have been acknowledged first.
+    /// </summary>
+    public override bool EndedBeforeCommit(Exception exception) =>
+        exception is PostgresException { SqlState: PostgreSqlErrors.AdminShutdown or PostgreSqlErrors.CrashShutdown or PostgreSqlErrors.CannotConnectNow };
+
+    public override int MaxRetries => Database.Options.MaxRetries;
+
+    public override void ClearPool() => Database.DataSource.Clear();
 
     public override StoreException Failure(Exception exception, string doing)
     {

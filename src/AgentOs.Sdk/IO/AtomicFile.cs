@@ -52,38 +52,12 @@ public static partial class AtomicFile
     }
 
     /// <summary>The core of every buffered write: the caller has the whole content in memory.</summary>
-    private static unsafe AtomicWriteResult WriteBuffer(string fullPath, ReadOnlySpan<byte> content, AtomicWriteOptions? options, CancellationToken cancellationToken)
+    private static AtomicWriteResult WriteBuffer(string fullPath, ReadOnlySpan<byte> content, AtomicWriteOptions? options, CancellationToken cancellationToken)
     {
         using AtomicWriteSession session = AtomicWriteSession.Begin(fullPath, options, bufferSize: 0, cancellationToken);
         try
         {
-            // The hash is taken from the very bytes being written, in memory, never by reading the file back.
-            string sha256;
-            if (content.Length < ParallelHashThreshold)
-            {
-                session.Data.Write(content);
-                session.BeginDataSync();
-                sha256 = HashHex(content);
-            }
-            else
-            {
-                // A large buffer is hashed on another core while this thread copies it to the file and the disk syncs it.
-                fixed (byte* pinned = content)
-                {
-                    BackgroundHash hashing = BackgroundHash.Start(pinned, content.Length);
-                    try
-                    {
-                        session.Data.Write(content);
-                        session.BeginDataSync();
-                    }
-                    finally
-                    {
-                        // Always join before the buffer is unpinned, even when the write failed.
-                        sha256 = hashing.Join();
-                    }
-                }
-            }
-
+            string sha256 = WriteContent(session, content);
             return session.Commit(sha256, content.Length, cancellationToken);
         }
         catch (Exception e)
@@ -95,6 +69,41 @@ public static partial class AtomicFile
             }
 
             throw wrapped;
+        }
+    }
+
+    /// <summary>
+    /// Writes a whole buffer to the session's data temp and returns its SHA-256, taken from the very bytes being
+    /// written, in memory, never by reading the file back. Starts no fsync: the caller writes the marker first, so that
+    /// one journal commit carries both files' blocks.
+    /// </summary>
+    internal static unsafe string WriteContent(AtomicWriteSession session, ReadOnlySpan<byte> content)
+    {
+        if (content.Length < ParallelHashThreshold)
+        {
+            session.Data.Write(content);
+            return HashHex(content);
+        }
+
+        // A large buffer is hashed on another core while this thread copies it to the file, and while the disk receives
+        // it: the writeback is started (not waited for) as soon as the copy is done, so the hash costs no wall-clock
+        // time unless it takes longer than writing the data out.
+        fixed (byte* pinned = content)
+        {
+            BackgroundHash hashing = BackgroundHash.Start(pinned, content.Length);
+            string sha256;
+            try
+            {
+                session.Data.Write(content);
+                session.StartDataWriteback();
+            }
+            finally
+            {
+                // Always join before the buffer is unpinned, even when the write failed.
+                sha256 = hashing.Join();
+            }
+
+            return sha256;
         }
     }
 

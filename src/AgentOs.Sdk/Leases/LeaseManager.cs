@@ -90,7 +90,9 @@ public sealed partial class LeaseManager
         RETURNING status
         """;
 
-    private const string IsCurrentSql = $"SELECT EXISTS (SELECT 1 FROM work_items WHERE {HeldNow})";
+    // The fence: on a server store the row stays share-locked until the transaction ends, so a takeover (an UPDATE) waits
+    // for the fenced write to commit and then sees the new row; SQLite's write transaction already excludes every writer.
+    private const string IsCurrentSql = $"SELECT 1 FROM work_items WHERE {HeldNow} {StoreDialect.ShareRows}";
 
     private readonly AgentOsStore _store;
     private readonly LeaseOptions _options;
@@ -359,7 +361,7 @@ public sealed partial class LeaseManager
         SetHeld(command, lease, now);
         try
         {
-            return Convert.ToInt64(await tx.ScalarAsync(command).ConfigureAwait(false), CultureInfo.InvariantCulture) == 1;
+            return await tx.ScalarAsync(command).ConfigureAwait(false) is not (null or DBNull);
         }
         catch (System.Data.Common.DbException ex)
         {

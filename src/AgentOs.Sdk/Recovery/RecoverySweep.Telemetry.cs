@@ -5,12 +5,12 @@ namespace AgentOs.Sdk.Recovery;
 // Telemetry around a sweep run: one span, the recovered counter, and a log line when the run found or failed anything.
 public sealed partial class RecoverySweep
 {
-    private RecoveryStats Run(CancellationToken cancellationToken)
+    private async ValueTask<RecoveryStats> RunAsync(bool async, CancellationToken cancellationToken)
     {
         using var activity = AgentOsTelemetry.StartSweep();
         try
         {
-            var stats = RunCore(cancellationToken);
+            var stats = await RunCoreAsync(async, cancellationToken).ConfigureAwait(false);
             _store.Telemetry.OnSweepCompleted(activity, stats);
             if (stats.ExpiredFound > 0)
             {

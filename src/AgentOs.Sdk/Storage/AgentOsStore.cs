@@ -28,7 +28,7 @@ public sealed partial class AgentOsStore : IDisposable
         DatabasePath = databasePath;
         _pool = new StoreConnectionPool(provider);
         _writeGate = provider.SingleWriter ? new SemaphoreSlim(1, 1) : null;
-        RetryPolicy = StoreRetryPolicy.For(options);
+        RetryPolicy = StoreRetryPolicy.For(options, provider.MaxRetries);
         Telemetry = AgentOsTelemetry.Create(options.MeterFactory);
         Logger = options.LoggerFactory?.CreateLogger("AgentOs.Sdk") ?? NullLogger.Instance;
     }

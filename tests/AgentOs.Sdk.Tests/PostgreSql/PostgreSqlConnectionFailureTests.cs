@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.PostgreSql.Internal;
 using AgentOs.Sdk.Storage;
@@ -51,54 +53,106 @@ public sealed class PostgreSqlConnectionFailureTests
     public async Task A_server_restarted_mid_transaction_leaves_no_half_written_rows_and_the_store_reconnects()
     {
         await using var cluster = await PrivateCluster.StartAsync();
-        var (database, _) = await PostgreSqlDatabase.OpenAsync(cluster.ConnectionString, null, CancellationToken.None);
-        await using (database)
+
+        // Without retries the caller sees the lost connection, named by host and database.
+        using (var noRetry = AgentOsStore.Open(new StoreOptions().UsePostgreSql(cluster.ConnectionString, o => o.MaxRetries = 0)))
         {
-            // Without retries the caller sees the lost connection, named by host and database.
-            var noRetry = PostgreSqlDatabase.Create(cluster.ConnectionString, new PostgreSqlStoreOptions { MaxRetries = 0 });
-            await using (noRetry)
-            {
-                var error = await Assert.ThrowsAsync<StoreException>(() => noRetry.WriteAsync(
-                    async (connection, transaction, now, ct) =>
-                    {
-                        await InsertTaskAsync(connection, transaction, "task-a", now, ct);
-                        await cluster.RestartAsync();
-                        return 0;
-                    },
-                    "create a task"));
-                Assert.Contains("Cannot create a task on PostgreSQL", error.Message, StringComparison.Ordinal);
-                Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
-                Assert.DoesNotContain(PrivateCluster.Password, error.ToString(), StringComparison.Ordinal);
-            }
-
-            Assert.Equal(0L, await AdminSql.ScalarAsync<long>(cluster.ConnectionString, "SELECT count(*) FROM tasks"));
-
-            // With retries, the transaction the restart killed runs again on a fresh connection and commits once.
-            var attempts = 0;
-            await database.WriteAsync(
-                async (connection, transaction, now, ct) =>
+            var error = await Assert.ThrowsAsync<StoreException>(() => noRetry.ExecuteWriteAsync(
+                async (tx, ct) =>
                 {
-                    await InsertTaskAsync(connection, transaction, "task-b", now, ct);
-                    if (Interlocked.Increment(ref attempts) == 1)
-                    {
-                        await cluster.RestartAsync();
-                    }
-
+                    await InsertTaskAsync(tx, "task-a", ct);
+                    await cluster.RestartAsync();
                     return 0;
-                },
-                "create a task");
+                }));
+            Assert.Contains("Cannot run a write transaction", error.Message, StringComparison.Ordinal);
+            Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(PrivateCluster.Password, error.ToString(), StringComparison.Ordinal);
+        }
 
-            Assert.Equal(2, attempts);
-            Assert.Equal(1L, await AdminSql.ScalarAsync<long>(cluster.ConnectionString, "SELECT count(*) FROM tasks"));
-            Assert.Equal("task-b", await AdminSql.ScalarAsync<string>(cluster.ConnectionString, "SELECT task_id FROM tasks"));
+        Assert.Equal(0L, await AdminSql.ScalarAsync<long>(cluster.ConnectionString, "SELECT count(*) FROM tasks"));
+
+        // With retries, the transaction the restart killed (the server ended the session before COMMIT) runs again on a
+        // fresh connection and commits once; the store's idle connections that died with the server are not reused.
+        using var store = AgentOsStore.Open(new StoreOptions().UsePostgreSql(cluster.ConnectionString));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.ExecuteWriteAsync((tx, ct) => Task.FromResult(tx.UtcNow))));
+        var attempts = 0;
+        await store.ExecuteWriteAsync(
+            async (tx, ct) =>
+            {
+                await InsertTaskAsync(tx, "task-b", ct);
+                if (Interlocked.Increment(ref attempts) == 1)
+                {
+                    await cluster.RestartAsync();
+                }
+
+                return 0;
+            });
+
+        Assert.Equal(2, attempts);
+        Assert.Equal(1L, await AdminSql.ScalarAsync<long>(cluster.ConnectionString, "SELECT count(*) FROM tasks"));
+        Assert.Equal("task-b", await AdminSql.ScalarAsync<string>(cluster.ConnectionString, "SELECT task_id FROM tasks"));
+    }
+
+    [PrivateClusterFact]
+    public async Task A_connection_lost_while_committing_is_not_run_again_and_the_error_says_the_outcome_is_unknown()
+    {
+        await using var cluster = await PrivateCluster.StartAsync();
+        using var store = AgentOsStore.Open(new StoreOptions().UsePostgreSql(cluster.ConnectionString));
+        var attempts = 0;
+
+        // The session's server process is SIGKILLed just before COMMIT: the socket closes with no word from the server,
+        // which is what a network cut during COMMIT looks like. Whether the server committed cannot be known from here.
+        var error = await Assert.ThrowsAsync<StoreException>(() => store.ExecuteWriteAsync(
+            async (tx, ct) =>
+            {
+                Interlocked.Increment(ref attempts);
+                await InsertTaskAsync(tx, "task-c", ct);
+                await using var pid = tx.CreateCommand("SELECT pg_backend_pid()");
+                using var backend = Process.GetProcessById(Convert.ToInt32(await pid.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture));
+                backend.Kill();
+                await backend.WaitForExitAsync(ct);
+                return 0;
+            }));
+
+        Assert.Equal(1, attempts);
+        Assert.Contains("whether the transaction committed is unknown", error.Message, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(PrivateCluster.Password, error.ToString(), StringComparison.Ordinal);
+
+        // The server restarts its sessions after a backend crash; once it accepts connections again, the store reconnects.
+        await WaitUntilAcceptingAsync(cluster.ConnectionString);
+        Assert.Equal(0L, await AdminSql.ScalarAsync<long>(cluster.ConnectionString, "SELECT count(*) FROM tasks"));
+        await store.ExecuteWriteAsync(
+            async (tx, ct) =>
+            {
+                await InsertTaskAsync(tx, "task-d", ct);
+                return 0;
+            });
+        Assert.Equal("task-d", await AdminSql.ScalarAsync<string>(cluster.ConnectionString, "SELECT task_id FROM tasks"));
+    }
+
+    private static async Task WaitUntilAcceptingAsync(string connectionString)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await AdminSql.ScalarAsync<int>(connectionString, "SELECT 1");
+                return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
         }
     }
 
-    private static async Task InsertTaskAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string id, long now, CancellationToken ct)
+    private static async Task InsertTaskAsync(StoreTransaction tx, string id, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES (@id, @now, @now)", connection, transaction);
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("now", now);
+        await using var command = tx.CreateCommand("INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES (@id, @now, @now)");
+        command.SetParameter("@id", id);
+        command.SetParameter("@now", tx.UtcNowMilliseconds);
         await command.ExecuteNonQueryAsync(ct);
     }
 }

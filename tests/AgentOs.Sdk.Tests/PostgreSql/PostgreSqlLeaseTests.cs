@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
+using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.PostgreSql;
-using AgentOs.Sdk.PostgreSql.Internal;
+using AgentOs.Sdk.Recovery;
+using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.Shared;
 using Microsoft.Extensions.Time.Testing;
-using Npgsql;
 
 namespace AgentOs.Sdk.Tests.PostgreSql;
 
 /// <summary>
-/// Leases, the queue and the sweep on PostgreSQL with several hosts: the server's clock judges expiry, SKIP LOCKED keeps
-/// claimers apart, the fence refuses a zombie, and concurrent sweeps recover each lease once.
+/// Leases, the queue and the sweep on PostgreSQL with several hosts, through the same public API as SQLite
+/// (<see cref="LeaseManager"/>, <see cref="WorkQueue"/>, <see cref="RecoverySweep"/>): the server's clock judges expiry,
+/// SKIP LOCKED keeps claimers apart, the fence refuses a zombie and holds off a takeover, and concurrent sweeps recover
+/// each lease once.
 /// </summary>
 [Trait("Provider", "PostgreSql")]
 public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixture<PostgresDatabase>
@@ -20,35 +23,35 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     public async Task A_host_whose_clock_is_minutes_fast_cannot_take_over_a_valid_lease_by_default()
     {
         var connectionString = await MigratedAsync();
-        await using var hostA = await HostAsync(connectionString);
+        using var hostA = Host(connectionString);
+        using var hostB = Host(connectionString);
         // Host B's own clock is ten minutes ahead. With the default rule its clock is not asked: the server's is.
         var fastClock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10));
-        await using var hostB = await HostAsync(connectionString);
-        await new PostgreSqlLeases(hostA.Database).EnqueueAsync("item-1", "k");
+        new WorkQueue(hostA).Enqueue(new WorkItemRequest("k") { Id = "item-1" });
 
-        var held = await new PostgreSqlLeases(hostA.Database).TryAcquireAsync("worker-a", "item-1", Minute);
-        var stolen = await new PostgreSqlLeases(hostB.Database, fastClock).TryAcquireAsync("worker-b", "item-1", Minute);
+        var held = await new LeaseManager(hostA, "worker-a").TryAcquireAsync("item-1", Minute);
+        var stolen = await new LeaseManager(hostB, "worker-b", fastClock).TryAcquireAsync("item-1", Minute);
 
         Assert.NotNull(held);
         Assert.Null(stolen);
-        Assert.True(hostB.Options.UseServerClock);
         Assert.True(fastClock.GetUtcNow() > DateTimeOffset.UtcNow.AddMinutes(9));
         // The lease's expiry is on the server's clock: about a minute from the server's now.
         var serverNow = await AdminSql.ScalarAsync<long>(connectionString, "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
-        Assert.InRange(held.ExpiresAtMs - serverNow, 50_000, 60_000);
+        Assert.InRange(held.ExpiresAt.ToUnixTimeMilliseconds() - serverNow, 50_000, 60_000);
+        Assert.Equal(held.ExpiresAt.ToUnixTimeMilliseconds(), await AdminSql.ScalarAsync<long>(connectionString, "SELECT lease_expires_at_ms FROM work_items"));
     }
 
     [PostgresFact]
     public async Task A_host_that_opts_into_its_own_fast_clock_would_steal_the_lease_which_is_why_the_server_clock_is_the_default()
     {
         var connectionString = await MigratedAsync();
-        await using var hostA = await HostAsync(connectionString);
+        using var hostA = Host(connectionString);
+        using var skewed = Host(connectionString, useServerClock: false);
         var fastClock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10));
-        await using var skewed = await HostAsync(connectionString, useServerClock: false);
-        await new PostgreSqlLeases(hostA.Database).EnqueueAsync("item-1", "k");
+        new WorkQueue(hostA).Enqueue(new WorkItemRequest("k") { Id = "item-1" });
 
-        var held = await new PostgreSqlLeases(hostA.Database).TryAcquireAsync("worker-a", "item-1", Minute);
-        var stolen = await new PostgreSqlLeases(skewed.Database, fastClock).TryAcquireAsync("worker-b", "item-1", Minute);
+        var held = await new LeaseManager(hostA, "worker-a").TryAcquireAsync("item-1", Minute);
+        var stolen = await new LeaseManager(skewed, "worker-b", fastClock).TryAcquireAsync("item-1", Minute);
 
         Assert.NotNull(held);
         Assert.NotNull(stolen);
@@ -56,32 +59,33 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     }
 
     [PostgresFact]
-    public async Task A_host_whose_clock_is_minutes_slow_still_takes_over_a_lease_that_expired_on_the_server()
+    public async Task A_host_whose_clock_is_minutes_slow_still_takes_over_a_lease_that_expired_on_the_server_and_the_zombie_is_refused()
     {
         var connectionString = await MigratedAsync();
-        await using var hostA = await HostAsync(connectionString);
-        await using var hostB = await HostAsync(connectionString);
-        var leasesA = new PostgreSqlLeases(hostA.Database);
-        var leasesB = new PostgreSqlLeases(hostB.Database);
-        await leasesA.EnqueueAsync("item-1", "k");
-        var zombie = (await leasesA.TryAcquireAsync("worker-a", "item-1", Minute))!;
+        using var hostA = Host(connectionString);
+        using var hostB = Host(connectionString);
+        var slowClock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(-10));
+        var workerA = new LeaseManager(hostA, "worker-a");
+        var workerB = new LeaseManager(hostB, "worker-b", slowClock);
+        new WorkQueue(hostA).Enqueue(new WorkItemRequest("k") { Id = "item-1" });
+        var zombie = (await workerA.TryAcquireAsync("item-1", Minute))!;
         // Worker A stops heartbeating; its lease runs out on the server's clock (moved back here instead of waiting a minute).
         await AdminSql.ExecuteAsync(connectionString, "UPDATE work_items SET lease_expires_at_ms = (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 1");
 
-        var taken = await leasesB.TryAcquireNextAsync("worker-b", "k", Minute);
-        var zombieWrote = await leasesA.ExecuteFencedAsync(zombie, (c, t, ct) => InsertAuditAsync(c, t, "zombie", ct));
-        var zombieRenewed = await leasesA.RenewAsync(zombie, Minute);
-        var zombieReleased = await leasesA.ReleaseAsync(zombie, success: true, output: "late");
-        var ownerWrote = await leasesB.ExecuteFencedAsync(taken!, (c, t, ct) => InsertAuditAsync(c, t, "owner", ct));
+        var taken = await workerB.TryAcquireNextAsync("k", Minute);
+        var zombieWrite = await Assert.ThrowsAsync<LeaseLostException>(() => workerA.ExecuteFencedAsync(zombie, (tx, ct) => InsertAuditAsync(tx, "zombie", ct)));
+        var zombieRenew = await Assert.ThrowsAsync<LeaseLostException>(() => workerA.RenewAsync(zombie, Minute));
+        var zombieRelease = await Assert.ThrowsAsync<LeaseLostException>(() => workerA.ReleaseAsync(zombie, success: true, output: "late"));
+        await workerB.ExecuteFencedAsync(taken!, (tx, ct) => InsertAuditAsync(tx, "owner", ct));
 
         Assert.NotNull(taken);
         Assert.Equal(zombie.Epoch + 1, taken.Epoch);
-        Assert.False(zombieWrote);
-        Assert.Null(zombieRenewed);
-        Assert.Null(zombieReleased);
-        Assert.True(ownerWrote);
+        Assert.Equal(LeaseLostReason.Superseded, zombieWrite.Reason);
+        Assert.Equal(LeaseLostReason.Superseded, zombieRenew.Reason);
+        Assert.Equal(LeaseLostReason.Superseded, zombieRelease.Reason);
         Assert.Equal("owner", await AdminSql.ScalarAsync<string>(connectionString, "SELECT string_agg(event_type, ',') FROM task_audits"));
         Assert.Equal("leased", await AdminSql.ScalarAsync<string>(connectionString, "SELECT status FROM work_items"));
+        Assert.Equal("worker-b", await AdminSql.ScalarAsync<string>(connectionString, "SELECT lease_holder FROM work_items"));
     }
 
     [PostgresFact]
@@ -89,22 +93,19 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     {
         const int Items = 400;
         var connectionString = await MigratedAsync();
-        await using (var setup = await HostAsync(connectionString))
-        {
-            await AdminSql.ExecuteAsync(
-                connectionString,
-                $"INSERT INTO work_items (work_item_id, kind, created_at_ms, updated_at_ms) SELECT 'item-' || g, 'k', g, g FROM generate_series(1, {Items}) g");
-        }
+        await AdminSql.ExecuteAsync(
+            connectionString,
+            $"INSERT INTO work_items (work_item_id, kind, created_at_ms, updated_at_ms) SELECT 'item-' || g, 'k', g, g FROM generate_series(1, {Items}) g");
 
         var claims = new ConcurrentBag<(string Id, long Epoch, string Host)>();
         var hosts = Enumerable.Range(0, 8).Select(h => Task.Run(async () =>
         {
-            await using var host = await HostAsync(connectionString);
-            var leases = new PostgreSqlLeases(host.Database);
-            while (await leases.TryAcquireNextAsync($"host-{h}", "k", Minute) is { } lease)
+            using var host = await HostAsync(connectionString);
+            var leases = new LeaseManager(host, $"host-{h}");
+            while (await leases.TryAcquireNextAsync("k", Minute) is { } lease)
             {
                 claims.Add((lease.WorkItemId, lease.Epoch, $"host-{h}"));
-                Assert.Equal("succeeded", await leases.ReleaseAsync(lease, success: true, output: $"host-{h}"));
+                Assert.Equal(WorkItemStatus.Succeeded, await leases.ReleaseAsync(lease, success: true, output: $"host-{h}"));
             }
         })).ToList();
         await Task.WhenAll(hosts);
@@ -130,46 +131,73 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
                    CASE WHEN g % 10 = 0 THEN 3 ELSE 1 END, 3, g, g
             FROM generate_series(1, {Items}) g
             """);
+        var hosts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => HostAsync(connectionString)));
 
-        var sweeps = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        var sweeps = await Task.WhenAll(hosts.Select(host => Task.Run(
+            () => new RecoverySweep(host, options: new RecoverySweepOptions { BatchSize = 50 }).ScanAndRecoverAsync())));
+        foreach (var host in hosts)
         {
-            await using var host = await HostAsync(connectionString);
-            return await new PostgreSqlLeases(host.Database).SweepAsync(batchSize: 50);
-        })));
+            host.Dispose();
+        }
 
-        Assert.Equal(900, sweeps.Sum(s => s.Requeued));
-        Assert.Equal(100, sweeps.Sum(s => s.Failed));
+        Assert.All(sweeps, s => Assert.Equal(0, s.Errors));
+        Assert.Equal(900, sweeps.Sum(s => s.Recovered));
+        Assert.Equal(100, sweeps.Sum(s => s.FailedAfterMaxAttempts));
+        // What one sweeper found and another recovered first is left alone, never counted twice.
+        Assert.Equal(sweeps.Sum(s => s.ExpiredFound), sweeps.Sum(s => s.Recovered + s.FailedAfterMaxAttempts + s.LeftAlone));
         Assert.Equal(900L, await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM work_items WHERE status = 'pending' AND lease_holder IS NULL"));
         Assert.Equal(100L, await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM work_items WHERE status = 'failed' AND completed_at_ms IS NOT NULL"));
-        Assert.Contains(
+        Assert.Equal(
             "The lease of worker 'dead-worker' (epoch 1) expired on attempt 1 of 3; re-queued by the recovery sweep.",
-            await AdminSql.ScalarAsync<string>(connectionString, "SELECT error FROM work_items WHERE work_item_id = 'item-1'"),
-            StringComparison.Ordinal);
+            await AdminSql.ScalarAsync<string>(connectionString, "SELECT error FROM work_items WHERE work_item_id = 'item-1'"));
+    }
+
+    [PostgresFact]
+    public async Task A_lease_renewed_between_the_scan_and_the_update_is_left_alone()
+    {
+        var connectionString = await MigratedAsync();
+        using var store = Host(connectionString);
+        var worker = new LeaseManager(store, "w1");
+        new WorkQueue(store).Enqueue(new WorkItemRequest("k") { Id = "item-1" });
+        var lease = (await worker.TryAcquireAsync("item-1", Minute))!;
+        await AdminSql.ExecuteAsync(connectionString, "UPDATE work_items SET lease_expires_at_ms = lease_expires_at_ms - 120000");
+        var sweep = new RecoverySweep(store)
+        {
+            // The scan saw the lease expired; the worker's heartbeat lands (here: an operator's repair) before the update.
+            AfterScan = _ => AdminSql.ExecuteAsync(connectionString, "UPDATE work_items SET lease_expires_at_ms = lease_expires_at_ms + 240000").GetAwaiter().GetResult(),
+        };
+
+        var stats = await sweep.ScanAndRecoverAsync();
+
+        Assert.Equal(1, stats.ExpiredFound);
+        Assert.Equal(1, stats.LeftAlone);
+        Assert.Equal(0, stats.Recovered);
+        Assert.Equal(WorkItemStatus.Succeeded, await worker.ReleaseAsync(lease, success: true));
     }
 
     [PostgresFact]
     public async Task A_fenced_write_holds_off_a_takeover_until_it_commits()
     {
         var connectionString = await MigratedAsync();
-        await using var hostA = await HostAsync(connectionString);
-        await using var hostB = await HostAsync(connectionString);
-        var leasesA = new PostgreSqlLeases(hostA.Database);
-        await leasesA.EnqueueAsync("item-1", "k");
-        var lease = (await leasesA.TryAcquireAsync("worker-a", "item-1", TimeSpan.FromMilliseconds(300)))!;
+        using var hostA = Host(connectionString);
+        using var hostB = Host(connectionString);
+        var workerA = new LeaseManager(hostA, "worker-a");
+        new WorkQueue(hostA).Enqueue(new WorkItemRequest("k") { Id = "item-1" });
+        var lease = (await workerA.TryAcquireAsync("item-1", TimeSpan.FromMilliseconds(300)))!;
         using var inside = new SemaphoreSlim(0);
         using var letGo = new SemaphoreSlim(0);
 
         // Worker A's fenced write passes the check and is still running when its lease runs out.
-        var write = leasesA.ExecuteFencedAsync(lease, async (c, t, ct) =>
+        var write = workerA.ExecuteFencedAsync(lease, async (tx, ct) =>
         {
-            await InsertAuditAsync(c, t, "a", ct);
+            await InsertAuditAsync(tx, "a", ct);
             inside.Release();
             await letGo.WaitAsync(ct);
         });
         await inside.WaitAsync();
         // The lease runs out on the server's clock while the write is in flight.
         await AdminSql.ExecuteAsync(connectionString, "SELECT pg_sleep(0.4)");
-        var takeover = new PostgreSqlLeases(hostB.Database).TryAcquireAsync("worker-b", "item-1", Minute);
+        var takeover = new LeaseManager(hostB, "worker-b").TryAcquireAsync("item-1", Minute);
         // The takeover's UPDATE waits on the row lock the fence took (seen by the server, not guessed with a delay).
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
@@ -182,28 +210,32 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
         Assert.False(takeover.IsCompleted);
         letGo.Release();
 
-        Assert.True(await write);
+        await write;
         var taken = await takeover;
         Assert.NotNull(taken);
         Assert.Equal(lease.Epoch + 1, taken.Epoch);
+        Assert.Equal("a", await AdminSql.ScalarAsync<string>(connectionString, "SELECT string_agg(event_type, ',') FROM task_audits"));
     }
 
     private async Task<string> MigratedAsync()
     {
         var connectionString = await server.CreateDatabaseAsync("leases");
-        (await PostgreSqlDatabase.OpenAsync(connectionString, null, CancellationToken.None)).Database.Dispose();
+        Host(connectionString).Dispose();
         // The audits written under a fence need their task.
         await AdminSql.ExecuteAsync(connectionString, "INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES ('task', 0, 0)");
         return connectionString;
     }
 
-    private static async Task<PostgreSqlStore> HostAsync(string connectionString, bool useServerClock = true) =>
-        await PostgreSqlStore.OpenAsync(connectionString, new PostgreSqlStoreOptions { UseServerClock = useServerClock });
+    private static Task<AgentOsStore> HostAsync(string connectionString) =>
+        AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(connectionString));
 
-    private static async Task InsertAuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string what, CancellationToken ct)
+    private static AgentOsStore Host(string connectionString, bool useServerClock = true) =>
+        AgentOsStore.Open(new StoreOptions().UsePostgreSql(connectionString, o => o.UseServerClock = useServerClock));
+
+    private static async Task InsertAuditAsync(StoreTransaction tx, string what, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("INSERT INTO task_audits (task_id, event_type, created_at_ms) VALUES ('task', @what, 0)", connection, transaction);
-        command.Parameters.AddWithValue("what", what);
+        await using var command = tx.CreateCommand("INSERT INTO task_audits (task_id, event_type, created_at_ms) VALUES ('task', @what, 0)");
+        command.SetParameter("@what", what);
         await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -13,6 +13,7 @@ internal sealed class AtomicWriteSession : IDisposable
 
     private readonly AtomicWriteOptions _options;
     private readonly DirectoryHandle _directory;
+    private readonly bool _ownsDirectory;
     private readonly FileStream _data;
     private readonly FileStream _marker;
     private readonly string _dataTemp;
@@ -23,10 +24,12 @@ internal sealed class AtomicWriteSession : IDisposable
     private BackgroundFsync? _dataSync;
     private bool _targetReplaced;
     private bool _committed;
+    private AtomicWriteResult? _result;
 
     private AtomicWriteSession(
-        string targetPath, AtomicWriteOptions options, DirectoryHandle directory, FileStream data, FileStream marker, string dataTemp, string markerTemp, long started, Activity? activity)
+        string targetPath, AtomicWriteOptions options, DirectoryHandle directory, bool ownsDirectory, FileStream data, FileStream marker, string dataTemp, string markerTemp, long started, Activity? activity)
     {
+        _ownsDirectory = ownsDirectory;
         _started = started;
         _activity = activity;
         TargetPath = targetPath;
@@ -52,18 +55,28 @@ internal sealed class AtomicWriteSession : IDisposable
     /// Creates the temp files for a write to <paramref name="fullPath"/> (already checked by <see cref="Internal.TargetPath.ForWrite"/>).
     /// <paramref name="bufferSize"/> 0 writes straight through (for callers that hand over whole buffers).
     /// </summary>
-    public static AtomicWriteSession Begin(string fullPath, AtomicWriteOptions? options, int bufferSize, CancellationToken cancellationToken)
+    public static AtomicWriteSession Begin(string fullPath, AtomicWriteOptions? options, int bufferSize, CancellationToken cancellationToken) =>
+        Begin(fullPath, options, bufferSize, sharedDirectory: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Begin(string, AtomicWriteOptions?, int, CancellationToken)"/>, with the target's directory already
+    /// open (and ensured) in <paramref name="sharedDirectory"/>, which the session then uses but does not close.
+    /// </summary>
+    public static AtomicWriteSession Begin(string fullPath, AtomicWriteOptions? options, int bufferSize, DirectoryHandle? sharedDirectory, CancellationToken cancellationToken)
     {
         options ??= AtomicWriteOptions.Default;
         cancellationToken.ThrowIfCancellationRequested();
         long started = Stopwatch.GetTimestamp();
         string directory = Path.GetDirectoryName(fullPath)!;
-        Internal.TargetPath.EnsureDirectory(directory, options.CreateDirectories, fullPath);
+        if (sharedDirectory is null)
+        {
+            Internal.TargetPath.EnsureDirectory(directory, options.CreateDirectories, fullPath);
+        }
 
         DirectoryHandle? handle = null;
         try
         {
-            handle = DirectoryHandle.Open(directory);
+            handle = sharedDirectory ?? DirectoryHandle.Open(directory);
             UnixFileMode? keepMode = ModeToKeep(fullPath, options);
             string name = Path.GetFileName(fullPath);
             for (int attempt = 1; ; attempt++)
@@ -94,18 +107,26 @@ internal sealed class AtomicWriteSession : IDisposable
                         throw;
                     }
 
-                    return new AtomicWriteSession(fullPath, options, handle, data, marker, dataTemp, markerTemp, started, AgentOsTelemetry.StartAtomicWrite(fullPath));
+                    return new AtomicWriteSession(fullPath, options, handle, ownsDirectory: sharedDirectory is null, data, marker, dataTemp, markerTemp, started, AgentOsTelemetry.StartAtomicWrite(fullPath));
                 }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            handle?.Dispose();
+            if (sharedDirectory is null)
+            {
+                handle?.Dispose();
+            }
+
             throw Errors.ForFailedWrite(fullPath, e, targetReplaced: false)!;
         }
         catch
         {
-            handle?.Dispose();
+            if (sharedDirectory is null)
+            {
+                handle?.Dispose();
+            }
+
             throw;
         }
     }
@@ -119,6 +140,13 @@ internal sealed class AtomicWriteSession : IDisposable
     public void BeginDataSync() => _dataSync ??= BackgroundFsync.Start(_data, _directory);
 
     /// <summary>
+    /// Asks the kernel to start writing the data temp's dirty pages to disk now, without waiting (a hint only: the
+    /// fsync in <see cref="Commit"/> is what makes them durable, and reports any error). Lets the disk work while the
+    /// caller still hashes.
+    /// </summary>
+    public void StartDataWriteback() => LibC.StartWriteback(_data.SafeFileHandle);
+
+    /// <summary>
     /// Makes the write durable and visible: fsync the data and the marker, rename both over the old pair under the
     /// exclusive directory lock, fsync the directory. <paramref name="sha256"/> and <paramref name="size"/> describe the
     /// bytes the caller wrote to <see cref="Data"/>.
@@ -127,11 +155,12 @@ internal sealed class AtomicWriteSession : IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
 
+        // The marker reaches the page cache before any fsync starts: a journaling file system then commits the data's
+        // and the marker's blocks in one transaction, instead of a second commit for a marker written after it began.
+        WriteMarker(sha256, size);
+
         // fsync the data before any rename: otherwise a power cut could leave the target renamed but its blocks unwritten.
         BeginDataSync();
-        DateTimeOffset timestamp = _options.TimeProvider.GetUtcNow().ToUniversalTime();
-        var marker = new OkMarker { Sha256 = sha256, Size = size, Timestamp = timestamp, Path = TargetPath };
-        _marker.Write(marker.ToUtf8Json());
 
         // fsync the marker before its rename, for the same reason (and in parallel with the data's fsync).
         _marker.Flush(flushToDisk: true);
@@ -144,23 +173,8 @@ internal sealed class AtomicWriteSession : IDisposable
         // target and its marker always come from the same write (Verify reads the pair under the shared lock).
         using (_directory.LockExclusive())
         {
-            if (Directory.Exists(MarkerPath))
-            {
-                throw new IOException($"The marker path '{MarkerPath}' is a directory.");
-            }
-
-            // rename(2) replaces the target atomically: a reader, or a crash, sees the old content or the new, whole.
-            File.Move(_dataTemp, TargetPath, overwrite: true);
-            _targetReplaced = true;
-
-            // A crash here leaves the new content beside the old marker; the marker temp still describes the new
-            // content, and Recover installs it (roll forward), so the good file is never condemned.
-            File.Move(_markerTemp, MarkerPath, overwrite: true);
-            _committed = true;
+            RenameIntoPlace();
         }
-
-        _data.Dispose();
-        _marker.Dispose();
 
         try
         {
@@ -174,8 +188,64 @@ internal sealed class AtomicWriteSession : IDisposable
                 e) { HResult = e.HResult };
         }
 
-        AgentOsTelemetry.Default.OnAtomicWrite(_activity, _started, size);
-        return new AtomicWriteResult(TargetPath, sha256, size, timestamp, MarkerPath);
+        return Completed();
+    }
+
+    /// <summary>Writes the marker describing the data temp's content to the marker temp (not yet fsynced).</summary>
+    public void WriteMarker(string sha256, long size)
+    {
+        DateTimeOffset timestamp = _options.TimeProvider.GetUtcNow().ToUniversalTime();
+        var marker = new OkMarker { Sha256 = sha256, Size = size, Timestamp = timestamp, Path = TargetPath };
+        _marker.Write(marker.ToUtf8Json());
+        _result = new AtomicWriteResult(TargetPath, sha256, size, timestamp, MarkerPath);
+    }
+
+    /// <summary>Starts the writeback of both temps without waiting (a hint; <see cref="SyncTemps"/> makes them durable).</summary>
+    public void StartWriteback()
+    {
+        LibC.StartWriteback(_data.SafeFileHandle);
+        LibC.StartWriteback(_marker.SafeFileHandle);
+    }
+
+    /// <summary>fsyncs the data temp and the marker temp on the calling thread (the batch form; it syncs the directory once for all).</summary>
+    public void SyncTemps()
+    {
+        _data.Flush(flushToDisk: true);
+        _marker.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Renames the data temp over the target, then the marker temp over the marker. The caller holds the exclusive
+    /// directory lock, has made both temps (content and names) durable, and fsyncs the directory afterwards.
+    /// </summary>
+    public void RenameIntoPlace()
+    {
+        if (Directory.Exists(MarkerPath))
+        {
+            throw new IOException($"The marker path '{MarkerPath}' is a directory.");
+        }
+
+        // rename(2) replaces the target atomically: a reader, or a crash, sees the old content or the new, whole.
+        File.Move(_dataTemp, TargetPath, overwrite: true);
+        _targetReplaced = true;
+
+        // A crash here leaves the new content beside the old marker; the marker temp still describes the new
+        // content, and Recover installs it (roll forward), so the good file is never condemned.
+        File.Move(_markerTemp, MarkerPath, overwrite: true);
+        _committed = true;
+        _data.Dispose();
+        _marker.Dispose();
+    }
+
+    /// <summary>Whether the target has been replaced (its marker may still be in its temp).</summary>
+    public bool TargetReplaced => _targetReplaced;
+
+    /// <summary>Records the finished write (after the directory's fsync) and returns what its marker says.</summary>
+    public AtomicWriteResult Completed()
+    {
+        AtomicWriteResult result = _result ?? throw new InvalidOperationException("The marker was not written.");
+        AgentOsTelemetry.Default.OnAtomicWrite(_activity, _started, result.Size);
+        return result;
     }
 
     /// <summary>
@@ -209,7 +279,10 @@ internal sealed class AtomicWriteSession : IDisposable
         _dataSync?.JoinQuietly();
         _data.Dispose();
         _marker.Dispose();
-        _directory.Dispose();
+        if (_ownsDirectory)
+        {
+            _directory.Dispose();
+        }
     }
 
     private static UnixFileMode? ModeToKeep(string fullPath, AtomicWriteOptions options)

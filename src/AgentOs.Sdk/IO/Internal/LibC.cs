@@ -45,6 +45,23 @@ internal static partial class LibC
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    [LibraryImport(Library, EntryPoint = "sync_file_range", SetLastError = true)]
+    private static partial int SyncFileRange(SafeHandle fd, long offset, long count, uint flags);
+
+    /// <summary>
+    /// Linux <c>sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)</c>: starts the writeback of the file's dirty pages and
+    /// returns without waiting. A hint, never a durability step (it syncs no metadata): its result is ignored, because a
+    /// writeback error stays recorded on the file and the fsync that must follow reports it. Elsewhere a no-op.
+    /// </summary>
+    public static void StartWriteback(SafeHandle file)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            const uint SyncFileRangeWrite = 2;
+            _ = SyncFileRange(file, 0, 0, SyncFileRangeWrite);
+        }
+    }
+
     /// <summary>The text of an errno value, for exception messages (strerror).</summary>
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 

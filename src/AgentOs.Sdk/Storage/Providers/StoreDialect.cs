@@ -2,33 +2,42 @@ namespace AgentOs.Sdk.Storage.Providers;
 
 /// <summary>
 /// The few pieces of SQL that differ between providers. Everything else the modules write is portable: named parameters
-/// as <c>@name</c>, <c>INSERT ... ON CONFLICT</c>, <c>RETURNING</c>, <c>LIMIT</c>, integer milliseconds for times.
+/// as <c>@name</c>, <c>INSERT ... ON CONFLICT</c>, <c>RETURNING</c>, <c>LIMIT</c>, <c>format('%s', ...)</c>, row-value
+/// comparisons, integer milliseconds for times.
 /// </summary>
-/// <remarks>Modelled on Quartz.NET's driver delegates: the default is what SQLite accepts; a provider overrides only what differs.</remarks>
+/// <remarks>
+/// Modelled on Quartz.NET's driver delegates: the default is what SQLite accepts; a provider overrides only what differs.
+/// Row locks are written as markers (SQL comments, so SQLite, whose write transaction holds the whole database, ignores
+/// them) that a server dialect's <see cref="Translate"/> replaces.
+/// </remarks>
 internal class StoreDialect
 {
     /// <summary>
     /// A marker the portable SQL puts where a <c>SELECT</c> that picks rows to claim ends (before its closing parenthesis):
-    /// an SQL comment, so SQLite ignores it; a server dialect's <see cref="Translate"/> replaces it with
-    /// <see cref="ClaimRowsSuffix"/>.
+    /// a server dialect replaces it with <see cref="ClaimRowsSuffix"/>.
     /// </summary>
     public const string ClaimRows = "/*claim-rows*/";
 
+    /// <summary>A marker where a <c>SELECT</c> inside a write transaction reads rows it is about to update: <see cref="LockRowsSuffix"/>.</summary>
+    public const string LockRows = "/*lock-rows*/";
+
     /// <summary>
-    /// Appended to a <c>SELECT</c> that picks rows to claim: PostgreSQL locks them and skips rows other transactions hold
-    /// (<c>FOR UPDATE SKIP LOCKED</c>); SQLite needs nothing, because a write transaction holds the whole database.
+    /// A marker where a <c>SELECT</c> checks rows that must not change until the transaction commits, without changing them
+    /// itself (a lease's fence): <see cref="ShareRowsSuffix"/>.
+    /// </summary>
+    public const string ShareRows = "/*share-rows*/";
+
+    /// <summary>
+    /// What replaces <see cref="ClaimRows"/>: PostgreSQL locks the rows and skips rows other transactions hold
+    /// (<c>FOR UPDATE SKIP LOCKED</c>); SQLite needs nothing.
     /// </summary>
     public virtual string ClaimRowsSuffix => string.Empty;
 
-    /// <summary>
-    /// A marker the portable SQL puts at the end of a <c>SELECT</c> inside a write transaction whose rows must stay as read
-    /// until it commits: an SQL comment, so SQLite ignores it (its write transaction holds the whole database); a server
-    /// dialect's <see cref="Translate"/> replaces it with <see cref="LockRowsSuffix"/>.
-    /// </summary>
-    public const string LockRows = "/*lock-rows*/";
-
-    /// <summary>Appended to a <c>SELECT</c> inside a write transaction whose rows are about to be updated (<c>FOR UPDATE</c> on PostgreSQL).</summary>
+    /// <summary>What replaces <see cref="LockRows"/> (<c>FOR UPDATE</c> on PostgreSQL).</summary>
     public virtual string LockRowsSuffix => string.Empty;
+
+    /// <summary>What replaces <see cref="ShareRows"/> (<c>FOR SHARE</c> on PostgreSQL: an update by another transaction waits for the commit).</summary>
+    public virtual string ShareRowsSuffix => string.Empty;
 
     /// <summary>
     /// Finds a table or view of the application's schema by name, ignoring case (parameter <c>@name</c>); one row with its
@@ -52,8 +61,15 @@ internal class StoreDialect
     public virtual string Least(string left, string right) => $"min({left}, {right})";
 
     /// <summary>
+    /// A <c>SELECT</c> of the pairs in a JSON array parameter <c>[["id", 1], ...]</c> as rows <c>(id, n)</c> (text, integer):
+    /// one statement handles a whole batch without SQL built from values.
+    /// </summary>
+    public virtual string JsonPairs(string parameter) =>
+        $"SELECT value ->> 0 AS id, value ->> 1 AS n FROM json_each({parameter})";
+
+    /// <summary>
     /// Turns portable SQL into this provider's SQL, once per statement text (the result is cached with the prepared
-    /// command). The default returns it unchanged.
+    /// command). The default returns it unchanged: the markers are comments.
     /// </summary>
     public virtual string Translate(string portableSql) => portableSql;
 }

@@ -83,6 +83,21 @@ internal abstract class StoreProvider : IDisposable
             ? new StoreException(Location, $"The store is not a {Name} database this SDK can read", exception)
             : new StoreException(Location, $"Cannot {doing}: {exception.Message}", exception);
 
+    /// <summary>
+    /// Whether a lost connection reported while COMMIT was being sent proves the transaction was not committed: the server
+    /// itself said it ended the session before the COMMIT was processed (PostgreSQL <c>57P01</c>...). A bare socket error
+    /// proves nothing, and the default is false: the outcome is unknown.
+    /// </summary>
+    public virtual bool EndedBeforeCommit(Exception exception) => false;
+
+    /// <summary>How many times the unit of work runs a transaction again after a transient failure or a connection lost before COMMIT. Default 5.</summary>
+    public virtual int MaxRetries => 5;
+
+    /// <summary>Drops the driver's idle pooled connections after the server was lost, so that the next open makes a fresh one.</summary>
+    public virtual void ClearPool()
+    {
+    }
+
     /// <summary>Releases what the provider keeps open (driver pools), so that the database is closed.</summary>
     public virtual void Dispose()
     {

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using AgentOs.Sdk.Storage.Providers;
 using AgentOs.Sdk.Storage.UnitOfWork;
 
 namespace AgentOs.Sdk.Storage;
@@ -81,6 +82,7 @@ public sealed partial class AgentOsStore
             StoreConnection? connection = null;
             StoreTransaction? unit = null;
             var reusable = false;
+            var committing = false;
             TimeSpan? backoff = null;
             try
             {
@@ -99,6 +101,7 @@ public sealed partial class AgentOsStore
                     }
 
                     var result = await work(unit).ConfigureAwait(false);
+                    committing = true;
                     if (transaction is not null)
                     {
                         // The durability point of a write: with synchronous=FULL the WAL is fsynced before Commit returns.
@@ -130,9 +133,25 @@ public sealed partial class AgentOsStore
                     }
                 }
             }
-            catch (DbException ex) when (policy.Retries(Provider.Classify(ex), Provider) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
+            catch (DbException ex) when (MayRunAgain(ex, committing, policy) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
             {
-                // Rolled back above; the connection is closed below and the next attempt starts clean.
+                // Rolled back above (or by the server, when the session died); the connection is closed below and the next
+                // attempt starts clean.
+                if (Provider.Classify(ex) == StoreErrorKind.ConnectionLost)
+                {
+                    // Every idle connection went down with the server: the next attempt must not be handed one of them.
+                    _pool.Clear();
+                    Provider.ClearPool();
+                }
+            }
+            catch (DbException ex) when (committing && Provider.Classify(ex) == StoreErrorKind.ConnectionLost && !Provider.EndedBeforeCommit(ex))
+            {
+                _pool.Clear();
+                Provider.ClearPool();
+                throw new StoreException(
+                    Location,
+                    $"Cannot {doing}: the connection was lost while committing, so whether the transaction committed is unknown; it was not run again (a write that is not idempotent must be checked before it is retried): {ex.Message}",
+                    ex);
             }
             catch (DbException ex)
             {
@@ -166,6 +185,19 @@ public sealed partial class AgentOsStore
                 Task.Delay(backoff.GetValueOrDefault(), Options.TimeProvider, cancellationToken).GetAwaiter().GetResult();
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a failed attempt may run again from the start: a failure the policy retries (busy, serialization, deadlock...)
+    /// rolled it back; a connection lost before COMMIT was sent, or during it when the server said it ended the session first, means
+    /// the server rolled it back. A connection otherwise lost during COMMIT leaves the outcome unknown, and running the
+    /// work again could apply it twice: never retried.
+    /// </summary>
+    private bool MayRunAgain(DbException exception, bool committing, StoreRetryPolicy policy)
+    {
+        var kind = Provider.Classify(exception);
+        return policy.Retries(kind, Provider)
+            || (kind == StoreErrorKind.ConnectionLost && (!committing || Provider.EndedBeforeCommit(exception)));
     }
 
     private async ValueTask EnterWriteGateAsync(bool async, string doing, CancellationToken cancellationToken)

@@ -52,6 +52,9 @@ internal sealed class StoreConnectionPool : IDisposable
         connection.Dispose();
     }
 
+    /// <summary>Closes every idle connection (after the server was lost: they all died with it); connections in use are discarded when returned with an error.</summary>
+    public void Clear() => Drain();
+
     public void Dispose()
     {
         _disposed = true;

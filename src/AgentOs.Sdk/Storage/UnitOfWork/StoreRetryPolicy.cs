@@ -32,8 +32,8 @@ internal sealed class StoreRetryPolicy
     /// <summary>The most the back-offs of one call add up to (the store's busy timeout).</summary>
     public TimeSpan Budget { get; }
 
-    /// <summary>The store's default: 5 retries from 50 ms, within the busy timeout.</summary>
-    public static StoreRetryPolicy For(StoreOptions options) => new(5, TimeSpan.FromMilliseconds(50), options.BusyTimeout);
+    /// <summary>The store's default: the provider's retry count (5 unless configured) from 50 ms, within the busy timeout.</summary>
+    public static StoreRetryPolicy For(StoreOptions options, int maxRetries = 5) => new(maxRetries, TimeSpan.FromMilliseconds(50), options.BusyTimeout);
 
     /// <summary>Whether a transaction that failed with <paramref name="kind"/> is run again under this policy.</summary>
     public bool Retries(Providers.StoreErrorKind kind, Providers.StoreProvider provider) =>

@@ -66,6 +66,23 @@ public sealed class CrashStateExplorerTests : IDisposable
         Assert.All(ops.Where(o => o.Kind == TraceOpKind.Write), w => Assert.True(w.Inode == dataInode || w.Inode == markerInode));
     }
 
+    [StraceFact]
+    public void Recorded_batch_shares_its_syncs_and_makes_every_file_durable_before_its_first_rename()
+    {
+        RecordedTrace trace = Explorer().Record(CrashScenarios.Find("batch"));
+
+        List<TraceOp> ops = [.. trace.Ops];
+        List<TraceOp> renames = [.. ops.Where(o => o.Kind == TraceOpKind.Rename)];
+        int firstRename = ops.IndexOf(renames[0]);
+        Assert.Equal(["artifact.bin", "artifact.bin.ok", "notes.txt", "notes.txt.ok"], renames.Select(r => Path.GetFileName(r.NewName)));
+        Assert.All(renames, r => Assert.Contains(ops[..firstRename], o => o.Kind == TraceOpKind.FileSync && o.Inode == r.Inode));
+
+        // Shared: one directory fsync makes all four temps' names durable before the renames, one makes the renames durable.
+        Assert.Single(ops[..firstRename], o => o.Kind == TraceOpKind.DirectorySync);
+        Assert.Equal(2, ops.Count(o => o.Kind == TraceOpKind.DirectorySync));
+        Assert.Equal(TraceOpKind.DirectorySync, ops[^1].Kind);
+    }
+
     [StraceTheory]
     [InlineData("naive-in-place")]
     [InlineData("no-directory-fsync")]
