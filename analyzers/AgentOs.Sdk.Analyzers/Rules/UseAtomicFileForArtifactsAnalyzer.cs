@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
@@ -5,6 +6,7 @@ using AgentOs.Sdk.Analyzers.Configuration;
 using AgentOs.Sdk.Analyzers.Internal;
 using AgentOs.Sdk.Analyzers.Paths;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -15,8 +17,10 @@ namespace AgentOs.Sdk.Analyzers.Rules;
 /// instead of through <c>AtomicFile</c>, so a crash mid-write leaves a torn file and no proof of what was written.
 /// </summary>
 /// <remarks>
-/// Runs on the operations the compiler has already bound (the .NET SDK's default analyzers ask for them in every build),
-/// so a call costs a name and a type comparison; only a write to a file is looked at further.
+/// Runs once per document: a syntax prefilter (<see cref="WriteCandidates"/>) keeps the calls and <c>new</c> expressions
+/// whose names can be a file write, and only those are bound and looked at further. A callback per call or per
+/// <c>new</c> would cost little CPU but be charged, in <c>-p:ReportAnalyzer=true</c>, every wait for a core that falls
+/// inside it (bench/README.md, "Analyzer cost in a real build").
 /// A path counts as an artifact when <c>[ArtifactPath]</c> marks it, or when its value, worked out as far as possible,
 /// matches a glob of <c>agentos_sdk.artifact_paths</c> whatever its unknown parts hold.
 /// </remarks>
@@ -40,12 +44,6 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         description: "Artifacts (files other steps or a restart will trust) must be written with AtomicFile: it writes a temporary file, flushes it to disk, renames it over the target and records a SHA-256 .ok marker, so a crash leaves either the old file or the new one, never a torn one, and a reader can prove the content is complete.",
         helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.UseAtomicFileForArtifacts));
 
-    private static readonly HashSet<string> CandidateMethodNames = new(System.StringComparer.Ordinal)
-    {
-        "WriteAllText", "WriteAllBytes", "WriteAllLines", "WriteAllTextAsync", "WriteAllBytesAsync", "WriteAllLinesAsync",
-        "Create", "CreateText", "Open", "Copy", "OpenHandle",
-    };
-
     // FileMode values that start the file from nothing: CreateNew = 1, Create = 2, Truncate = 5. OpenOrCreate (4) and
     // Append (6) keep what is there (a lock file, a log), and OpenWrite opens with OpenOrCreate: not reported.
     private static readonly HashSet<int> CreatingModes = new() { 1, 2, 5 };
@@ -60,17 +58,79 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            // A project that does not reference AgentOs.Sdk pays for this lookup and nothing else.
-            if (start.Compilation.GetTypeByMetadataName(ArtifactPathAttributeName) is not { } attribute
-                || start.Compilation.GetTypeByMetadataName("System.IO.File") is not { } file)
-            {
-                return;
-            }
+            // Nothing is looked up here: the first type lookup in a compilation builds its declaration table and loads
+            // the namespaces of every reference, work the compiler does anyway and that the driver charges to whoever
+            // asks first. The types are resolved on the first candidate instead, when the compiler has done it.
+            var compilation = start.Compilation;
+            var options = new ArtifactPathOptions(start.Options.AnalyzerConfigOptionsProvider);
+            var analysis = new Lazy<Analysis?>(() => Analysis.Create(compilation, options), LazyThreadSafetyMode.ExecutionAndPublication);
+            var candidates = new Lazy<WriteCandidates>(() => WriteCandidates.ForCompilation(compilation, CancellationToken.None), LazyThreadSafetyMode.ExecutionAndPublication);
 
-            var analysis = new Analysis(start.Compilation, attribute, file, new ArtifactPathOptions(start.Options.AnalyzerConfigOptionsProvider));
-            start.RegisterOperationAction(analysis.AnalyzeInvocation, OperationKind.Invocation);
-            start.RegisterOperationAction(analysis.AnalyzeObjectCreation, OperationKind.ObjectCreation);
+            // One callback per document, not one per call: the syntax prefilter finds the few calls and new
+            // expressions that may write a file, and only those are bound.
+            start.RegisterSemanticModelAction(context => AnalyzeDocument(context, analysis, candidates));
         });
+    }
+
+    private static void AnalyzeDocument(SemanticModelAnalysisContext context, Lazy<Analysis?> analysis, Lazy<WriteCandidates> candidates)
+    {
+        var model = context.SemanticModel;
+        var cancellationToken = context.CancellationToken;
+        var root = model.SyntaxTree.GetRoot(cancellationToken);
+        var nodes = context.FilterSpan is { } span ? root.DescendantNodes(span) : root.DescendantNodes();
+        foreach (var node in nodes)
+        {
+            // Code still being typed is skipped: the parser's guess is not what the user wrote.
+            switch (node)
+            {
+                case InvocationExpressionSyntax invocation when WriteCandidates.IsCandidate(invocation) && !invocation.ContainsDiagnostics:
+                    if (analysis.Value is not { } active)
+                    {
+                        return;
+                    }
+
+                    if (model.GetOperation(invocation, cancellationToken) is IInvocationOperation operation)
+                    {
+                        active.AnalyzeInvocation(new WriteSite(context, operation));
+                    }
+
+                    break;
+                case ObjectCreationExpressionSyntax creation when candidates.Value.IsCandidate(creation) && !creation.ContainsDiagnostics:
+                case ImplicitObjectCreationExpressionSyntax implicitCreation when candidates.Value.IsCandidate(implicitCreation) && !implicitCreation.ContainsDiagnostics:
+                    if (analysis.Value is not { } activeForCreation)
+                    {
+                        return;
+                    }
+
+                    if (model.GetOperation(node, cancellationToken) is IObjectCreationOperation created)
+                    {
+                        activeForCreation.AnalyzeObjectCreation(new WriteSite(context, created));
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A write being looked at, with what reporting it needs from the document's callback.</summary>
+    private readonly struct WriteSite
+    {
+        private readonly SemanticModelAnalysisContext _context;
+
+        public WriteSite(SemanticModelAnalysisContext context, IOperation operation)
+        {
+            _context = context;
+            Operation = operation;
+        }
+
+        public IOperation Operation { get; }
+
+        public CancellationToken CancellationToken => _context.CancellationToken;
+
+        /// <summary>The member (or type) the write is in: what a writer mark or a contract is looked for on.</summary>
+        public ISymbol? ContainingSymbol => _context.SemanticModel.GetEnclosingSymbol(Operation.Syntax.SpanStart, _context.CancellationToken);
+
+        public void Report(Diagnostic diagnostic) => _context.ReportDiagnostic(diagnostic);
     }
 
     private enum WriteKind
@@ -97,7 +157,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         private readonly TemporaryWrites _temporary;
         private readonly ArtifactPathOptions _options;
 
-        public Analysis(Compilation compilation, INamedTypeSymbol attribute, INamedTypeSymbol file, ArtifactPathOptions options)
+        private Analysis(Compilation compilation, INamedTypeSymbol attribute, INamedTypeSymbol file, ArtifactPathOptions options)
         {
             _file = file;
             _fileInfo = compilation.GetTypeByMetadataName("System.IO.FileInfo");
@@ -113,17 +173,19 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             _options = options;
         }
 
-        public void AnalyzeInvocation(OperationAnalysisContext context)
+        /// <summary>The analysis of one compilation, or null when it does not reference AgentOs.Sdk (nothing to report).</summary>
+        public static Analysis? Create(Compilation compilation, ArtifactPathOptions options)
+            => compilation.GetTypeByMetadataName(ArtifactPathAttributeName) is { } attribute && compilation.GetTypeByMetadataName("System.IO.File") is { } file
+                ? new Analysis(compilation, attribute, file, options)
+                : null;
+
+        public void AnalyzeInvocation(WriteSite context)
         {
-            // The compiler has bound the call already: a name and a type comparison decide, nothing is bound for us.
             var invocation = (IInvocationOperation)context.Operation;
             var target = invocation.TargetMethod;
-            if (!CandidateMethodNames.Contains(target.Name)
+            if (!WriteCandidates.MethodNames.Contains(target.Name)
                 || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, _file) || SymbolEqualityComparer.Default.Equals(target.ContainingType, _fileInfo)
-                    || (_xmlWriter is not null && SymbolEqualityComparer.Default.Equals(target.ContainingType, _xmlWriter)))
-
-                // A call with syntax errors in it is still being typed: the parser's guess is not what the user wrote.
-                || invocation.Syntax.ContainsDiagnostics)
+                    || (_xmlWriter is not null && SymbolEqualityComparer.Default.Equals(target.ContainingType, _xmlWriter))))
             {
                 return;
             }
@@ -145,10 +207,10 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        public void AnalyzeObjectCreation(OperationAnalysisContext context)
+        public void AnalyzeObjectCreation(WriteSite context)
         {
             var creation = (IObjectCreationOperation)context.Operation;
-            if (creation.Constructor is not { } constructor || creation.Syntax.ContainsDiagnostics)
+            if (creation.Constructor is not { } constructor)
             {
                 return;
             }
@@ -192,7 +254,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private void AnalyzeFileMethod(OperationAnalysisContext context, IInvocationOperation invocation)
+        private void AnalyzeFileMethod(WriteSite context, IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
 
@@ -229,7 +291,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private void AnalyzeFileInfoMethod(OperationAnalysisContext context, IInvocationOperation invocation, IOperation instance)
+        private void AnalyzeFileInfoMethod(WriteSite context, IInvocationOperation invocation, IOperation instance)
         {
             var name = invocation.TargetMethod.Name;
             var writes = name is "Create" or "CreateText" || (name == "Open" && OpensForCreate(invocation.Arguments, context.CancellationToken));
@@ -339,7 +401,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        private void Report(OperationAnalysisContext context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
+        private void Report(WriteSite context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
         {
             var tree = write.Syntax.SyntaxTree;
             var shownPath = ArtifactReason(context, path, tree);
@@ -359,11 +421,11 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                 ? ImmutableDictionary<string, string?>.Empty
                 : ImmutableDictionary<string, string?>.Empty.Add(AtomicMethodProperty, atomicMethod);
             var replacement = kind == WriteKind.WholeFile ? "AtomicFile." + atomicMethod : "AtomicFile.WriteAsync";
-            context.ReportDiagnostic(Diagnostic.Create(Rule, write.Syntax.GetLocation(), properties, api, shownPath, replacement));
+            context.Report(Diagnostic.Create(Rule, write.Syntax.GetLocation(), properties, api, shownPath, replacement));
         }
 
         /// <summary>How the path is shown in the message with the reason it is an artifact; null when it is not one.</summary>
-        private string? ArtifactReason(OperationAnalysisContext context, IOperation path, SyntaxTree tree)
+        private string? ArtifactReason(WriteSite context, IOperation path, SyntaxTree tree)
         {
             var names = _options.GetNames(tree);
             var mark = _marks.FindMark(path, names, context.CancellationToken);

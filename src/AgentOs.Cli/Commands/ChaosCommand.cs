@@ -2,14 +2,16 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AgentOs.Sdk.Chaos;
+using AgentOs.Sdk.PostgreSql;
+using AgentOs.Sdk.PostgreSql.Chaos;
 using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Cli.Commands;
 
 /// <summary>
-/// <c>agentos chaos [--scenario N]... [--db-dir DIR] [--seed N] [--synchronous full|normal] [--json]</c>: runs the chaos drills
-/// on fresh embedded stores (real worker processes, real SIGKILLs), shows progress, prints the matrix, and exits 1 when any
-/// drill fails.
+/// <c>agentos chaos [--scenario N]... [--store CONNECTION] [--db-dir DIR] [--seed N] [--synchronous full|normal] [--json]</c>:
+/// runs the chaos drills on fresh embedded stores, or on fresh databases of a PostgreSQL server with <c>--store</c> (real worker
+/// processes, real SIGKILLs), shows progress, prints the matrix, and exits 1 when any drill that ran failed.
 /// </summary>
 internal static class ChaosCommand
 {
@@ -17,7 +19,7 @@ internal static class ChaosCommand
     {
         var scenarios = new Option<int[]>("--scenario", "-s")
         {
-            Description = "Run only these scenarios (1 to 9); repeat the option for several. Default: all.",
+            Description = "Run only these scenarios (1 to 10); repeat the option for several. Default: all.",
             AllowMultipleArgumentsPerToken = true,
             HelpName = "N",
         };
@@ -27,7 +29,7 @@ internal static class ChaosCommand
             {
                 if (CliDrills.All.All(d => d.Number != n))
                 {
-                    result.AddError($"There is no scenario {n}: choose from 1 to {CliDrills.All.Count}.");
+                    result.AddError($"There is no scenario {n}: choose from 1 to {CliDrills.All.Max(d => d.Number)}.");
                 }
             }
         });
@@ -37,6 +39,34 @@ internal static class ChaosCommand
             DefaultValueFactory = _ => Path.Combine("store", "chaos"),
             HelpName = "DIR",
         };
+        var store = new Option<string?>("--store")
+        {
+            Description = "Run the drills on a PostgreSQL server instead of SQLite files: a connection string (\"Host=...;Database=...;Username=...\") whose role may CREATE DATABASE. Each drill gets fresh databases, dropped when it passes; drills that need SQLite files are skipped.",
+            HelpName = "CONNECTION",
+        };
+        store.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is null)
+            {
+                return;
+            }
+
+            if (!PostgreSqlEndpoint.LooksLikeConnectionString(value))
+            {
+                result.AddError("--store takes a PostgreSQL connection string (\"Host=...;Database=...\"); the SQLite drills' folder is --db-dir.");
+                return;
+            }
+
+            try
+            {
+                _ = PostgreSqlEndpoint.Parse(value);
+            }
+            catch (ArgumentException ex)
+            {
+                result.AddError(ex.Message);
+            }
+        });
         var seed = new Option<int?>("--seed") { Description = "Replay the random choices (kill points) of an earlier run.", HelpName = "N" };
         var synchronous = new Option<string>("--synchronous")
         {
@@ -51,9 +81,10 @@ internal static class ChaosCommand
         };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON instead of a table (progress still goes to standard error)." };
 
-        var command = new Command("chaos", "Run the chaos drills: SIGKILL recovery, concurrent checkpoints, lease expiry, recovery sweep, LLM cache, tool replay, full resume, shared-database contention, Agent Framework workflow resume.")
+        var command = new Command("chaos", "Run the chaos drills: SIGKILL recovery, concurrent checkpoints, lease expiry, recovery sweep, LLM cache, tool replay, full resume, shared-database contention, Agent Framework workflow resume, two hosts sharing one store.")
         {
             scenarios,
+            store,
             directory,
             seed,
             synchronous,
@@ -68,6 +99,7 @@ internal static class ChaosCommand
                 WorkDirectory = parsed.GetRequiredValue(directory),
                 Seed = parsed.GetValue(seed),
                 Store = new StoreOptions { Synchronous = Enum.Parse<SynchronousMode>(parsed.GetRequiredValue(synchronous), ignoreCase: true) },
+                StoreProvider = parsed.GetValue(store) is { } connectionString ? new PostgreSqlChaosStoreProvider(connectionString) : ChaosStoreProvider.Sqlite,
             };
             return Run(chosen, options, parsed.GetValue(compare), parsed.GetValue(json), console);
         });
@@ -78,6 +110,11 @@ internal static class ChaosCommand
     {
         // Progress goes to standard error so that --json output stays clean on standard output.
         options.Progress = new LineProgress(p => console.Error.WriteLine(console.Dim($"[{p.Number}] {p.Name}: {p.Message}")));
+        if (options.StoreProvider.IsServer)
+        {
+            console.Error.WriteLine(console.Dim($"store: {options.StoreProvider} (fresh databases per drill, dropped when it passes)"));
+        }
+
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -109,26 +146,27 @@ internal static class ChaosCommand
 
         if (json)
         {
-            WriteJson(results, console);
+            WriteJson(results, options.StoreProvider, console);
         }
         else
         {
-            WriteMatrix(results, console);
+            WriteMatrix(results, options.StoreProvider, console);
         }
 
-        return results.All(r => r.Passed) ? ExitCodes.Success : ExitCodes.Failure;
+        return results.All(r => r.Passed || r.Skipped) ? ExitCodes.Success : ExitCodes.Failure;
     }
 
-    private static void WriteMatrix(IReadOnlyList<ChaosDrillResult> results, CliConsole console)
+    private static void WriteMatrix(IReadOnlyList<ChaosDrillResult> results, ChaosStoreProvider provider, CliConsole console)
     {
         var width = results.Max(r => r.Name.Length);
         console.Out.WriteLine();
+        console.Out.WriteLine(console.Dim($"  store: {provider}"));
         console.Out.WriteLine(console.Dim($"  #  {"SCENARIO".PadRight(width)}  RESULT  {"TIME",8}  KEY FIGURE"));
         foreach (var r in results)
         {
-            var verdict = r.Passed ? console.Green("PASS  ") : console.Red("FAIL  ");
+            var verdict = r.Skipped ? console.Dim("SKIP  ") : r.Passed ? console.Green("PASS  ") : console.Red("FAIL  ");
             var time = string.Create(CultureInfo.InvariantCulture, $"{r.Duration.TotalSeconds,6:0.00} s");
-            console.Out.WriteLine($"  {r.Number}  {r.Name.PadRight(width)}  {verdict}  {time}  {(r.Passed ? r.KeyFigure : r.Error)}");
+            console.Out.WriteLine($"  {r.Number,2}  {r.Name.PadRight(width)}  {verdict}  {time}  {(r.Skipped ? r.SkipReason : r.Passed ? r.KeyFigure : r.Error)}");
             if (r.EvidencePath is not null)
             {
                 console.Out.WriteLine($"     evidence: {r.EvidencePath}");
@@ -136,19 +174,27 @@ internal static class ChaosCommand
         }
 
         var passed = results.Count(r => r.Passed);
+        var skipped = results.Count(r => r.Skipped);
+        var ran = results.Count - skipped;
         var total = TimeSpan.FromTicks(results.Sum(r => r.Duration.Ticks));
         var seeds = string.Join(", ", results.Select(r => r.Seed).Distinct());
-        var summary = string.Create(CultureInfo.InvariantCulture, $"{passed}/{results.Count} drills passed in {total.TotalSeconds:0.0} s (seed {seeds})");
-        console.Out.WriteLine($"  {(passed == results.Count ? console.Green(summary) : console.Red(summary))}");
+        var summary = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{passed}/{ran} drills passed{(skipped > 0 ? $", {skipped} skipped" : "")} in {total.TotalSeconds:0.0} s (seed {seeds})");
+        console.Out.WriteLine($"  {(passed == ran ? console.Green(summary) : console.Red(summary))}");
     }
 
-    private static void WriteJson(IReadOnlyList<ChaosDrillResult> results, CliConsole console)
+    private static void WriteJson(IReadOnlyList<ChaosDrillResult> results, ChaosStoreProvider provider, CliConsole console)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
-            writer.WriteBoolean("all_passed", results.All(r => r.Passed));
+            writer.WriteBoolean("all_passed", results.All(r => r.Passed || r.Skipped));
+            writer.WriteStartObject("store");
+            writer.WriteString("provider", provider.Name);
+            writer.WriteString("location", provider.Location);
+            writer.WriteEndObject();
             writer.WriteStartArray("drills");
             foreach (var r in results)
             {
@@ -156,6 +202,8 @@ internal static class ChaosCommand
                 writer.WriteNumber("number", r.Number);
                 writer.WriteString("name", r.Name);
                 writer.WriteBoolean("passed", r.Passed);
+                writer.WriteBoolean("skipped", r.Skipped);
+                writer.WriteString("skip_reason", r.SkipReason);
                 writer.WriteString("key_figure", r.KeyFigure);
                 writer.WriteNumber("duration_ms", Math.Round(r.Duration.TotalMilliseconds, 1));
                 writer.WriteNumber("seed", r.Seed);

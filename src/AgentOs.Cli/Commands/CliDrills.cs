@@ -4,7 +4,7 @@ using AgentOs.Sdk.Chaos;
 namespace AgentOs.Cli.Commands;
 
 /// <summary>
-/// The drills <c>agentos chaos</c> runs: the core SDK's eight, plus drill 9 from the Agent Framework package (the core
+/// The drills <c>agentos chaos</c> runs: the core SDK's nine (1 to 8 and 10), plus drill 9 from the Agent Framework package (the core
 /// SDK does not depend on the framework, so the tool adds it here). The tool's drill 9 lands 20 kills; the CI test lands 50.
 /// </summary>
 internal static class CliDrills

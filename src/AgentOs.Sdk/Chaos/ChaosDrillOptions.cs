@@ -15,6 +15,12 @@ public sealed class ChaosDrillOptions
     public StoreOptions Store { get; set; } = new();
 
     /// <summary>
+    /// Where the drills' databases live: <see cref="ChaosStoreProvider.Sqlite"/> (files in each drill's folder, the default),
+    /// or a server that several hosts share, such as <c>PostgreSqlChaosStoreProvider</c>. Each drill gets clean databases.
+    /// </summary>
+    public ChaosStoreProvider StoreProvider { get; set; } = ChaosStoreProvider.Sqlite;
+
+    /// <summary>
     /// The program that hosts worker processes (its <c>Main</c> starts with <c>WorkerHost.TryRun</c>).
     /// Default: the current application, as <c>WorkerPool</c> does.
     /// </summary>

@@ -1,7 +1,7 @@
 namespace AgentOs.Sdk.Chaos;
 
 /// <summary>The outcome of one chaos drill: one row of the matrix that <c>agentos chaos</c> prints.</summary>
-/// <param name="Number">The scenario number (1 to 8).</param>
+/// <param name="Number">The scenario number.</param>
 /// <param name="Name">The scenario name, as the seed names its test classes (for example <c>Scenario2_ConcurrentCheckpoints</c>).</param>
 /// <param name="Passed">Whether every assertion of the drill held.</param>
 /// <param name="KeyFigure">The drill's headline figure, for example <c>100 checkpoints in 10 databases</c>.</param>
@@ -19,4 +19,14 @@ public sealed record ChaosDrillResult(
     int Seed,
     string? Error,
     string? EvidencePath,
-    IReadOnlyDictionary<string, double> Metrics);
+    IReadOnlyDictionary<string, double> Metrics)
+{
+    /// <summary>Why the drill did not run (it cannot use the configured store), or null when it ran. A skipped drill has not passed.</summary>
+    public string? SkipReason { get; init; }
+
+    /// <summary>Whether the drill was skipped; see <see cref="SkipReason"/>.</summary>
+    public bool Skipped => SkipReason is not null;
+
+    /// <summary>Where the drill's databases were, as reports may show them (file paths, or server databases without passwords).</summary>
+    public IReadOnlyList<string> Stores { get; init; } = [];
+}

@@ -9,7 +9,7 @@ namespace AgentOs.Sdk.Chaos;
 /// <summary>The built-in chaos drills and the runner that turns each into a <see cref="ChaosDrillResult"/>.</summary>
 public static class ChaosDrills
 {
-    /// <summary>The built-in drills, in scenario order: the seed's seven plus shared-database contention.</summary>
+    /// <summary>The built-in drills, in scenario order: the seed's seven, shared-database contention, and two hosts sharing one store.</summary>
     public static IReadOnlyList<ChaosDrill> All { get; } =
     [
         new Drills.Kill9RecoveryDrill(),
@@ -20,15 +20,28 @@ public static class ChaosDrills
         new Drills.ToolReplayStressDrill(),
         new Drills.FullE2EDrill(),
         new Drills.SharedDatabaseContentionDrill(),
+        new Drills.TwoHostsDrill(),
     ];
 
-    /// <summary>Runs one drill in a fresh folder; a failure becomes a failed result with failure evidence, never an exception.</summary>
+    /// <summary>
+    /// Runs one drill in a fresh folder with clean databases from <see cref="ChaosDrillOptions.StoreProvider"/>; a failure
+    /// becomes a failed result with failure evidence, never an exception. A drill that cannot use a server store is skipped
+    /// on one, with the reason in <see cref="ChaosDrillResult.SkipReason"/>.
+    /// </summary>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     public static async Task<ChaosDrillResult> RunAsync(ChaosDrill drill, ChaosDrillOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(drill);
         options ??= new ChaosDrillOptions();
+        ArgumentNullException.ThrowIfNull(options.StoreProvider);
         var seed = options.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
+        if (options.StoreProvider.IsServer && !drill.SupportsServerStores)
+        {
+            var reason = $"keeps its databases in SQLite files it opens itself, so it cannot run on {options.StoreProvider.Name}";
+            options.Progress?.Report(new ChaosProgress(drill.Number, drill.Name, $"skipped: {reason}"));
+            return new ChaosDrillResult(drill.Number, drill.Name, false, "-", TimeSpan.Zero, seed, null, null, new Dictionary<string, double>()) { SkipReason = reason };
+        }
+
         var directory = Path.GetFullPath(Path.Combine(
             options.WorkDirectory,
             string.Create(CultureInfo.InvariantCulture, $"{drill.Name}-{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff}-{seed}")));
@@ -52,9 +65,15 @@ public static class ChaosDrills
         {
             clock.Stop();
             var error = ex is ChaosAssertionException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            if (options.StoreProvider.IsServer && context.StoreLocations.Count > 0)
+            {
+                // A server's databases are not described in the evidence file: keep them, and say where they are.
+                error += $" (databases kept for inspection: {string.Join(", ", context.StoreLocations)})";
+            }
+
             var evidence = options.DumpEvidenceOnFailure ? DumpEvidence(drill, context, error, options) : null;
             context.Report($"FAILED: {error}");
-            return new ChaosDrillResult(drill.Number, drill.Name, false, "-", clock.Elapsed, seed, error, evidence, context.Metrics);
+            return new ChaosDrillResult(drill.Number, drill.Name, false, "-", clock.Elapsed, seed, error, evidence, context.Metrics) { Stores = context.StoreLocations };
         }
 
         clock.Stop();
@@ -67,10 +86,11 @@ public static class ChaosDrills
         context.Report(string.Create(CultureInfo.InvariantCulture, $"passed in {clock.Elapsed.TotalSeconds:0.00} s: {keyFigure}"));
         if (options.DeletePassedDrillDirectories)
         {
+            await options.StoreProvider.DeleteDatabasesAsync(context.StoreAddresses, cancellationToken).ConfigureAwait(false);
             TryDelete(directory);
         }
 
-        return new ChaosDrillResult(drill.Number, drill.Name, true, keyFigure, clock.Elapsed, seed, null, null, context.Metrics);
+        return new ChaosDrillResult(drill.Number, drill.Name, true, keyFigure, clock.Elapsed, seed, null, null, context.Metrics) { Stores = context.StoreLocations };
     }
 
     /// <summary>Runs drills one after another (they measure contention: running them side by side would measure each other).</summary>

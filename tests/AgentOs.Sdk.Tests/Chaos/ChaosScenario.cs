@@ -19,9 +19,12 @@ public abstract class ChaosScenario(ITestOutputHelper output) : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    protected async Task<ChaosDrillResult> RunAsync(int number)
+    protected Task<ChaosDrillResult> RunAsync(int number, ChaosStoreProvider? provider = null) =>
+        RunAsync(ChaosDrills.All.Single(d => d.Number == number), provider);
+
+    /// <summary>Runs <paramref name="drill"/> on SQLite files, or on fresh databases of <paramref name="provider"/>.</summary>
+    protected async Task<ChaosDrillResult> RunAsync(ChaosDrill drill, ChaosStoreProvider? provider = null)
     {
-        var drill = ChaosDrills.All.Single(d => d.Number == number);
         // AGENTOS_CHAOS_SEED replays a failed run's random choices.
         var seed = int.TryParse(Environment.GetEnvironmentVariable("AGENTOS_CHAOS_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)
             ? s
@@ -33,6 +36,7 @@ public abstract class ChaosScenario(ITestOutputHelper output) : IDisposable
             WorkerHostPath = TestHostProgram.Path,
             Seed = seed,
             Progress = new SynchronousProgress(p => output.WriteLine($"[{p.Name}] {p.Message}")),
+            StoreProvider = provider ?? ChaosStoreProvider.Sqlite,
         };
         output.WriteLine($"{drill.Name}: seed {seed} (set AGENTOS_CHAOS_SEED={seed} to replay)");
 

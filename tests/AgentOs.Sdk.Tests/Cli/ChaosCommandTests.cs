@@ -41,9 +41,18 @@ public sealed class ChaosCommandTests : IDisposable
     [Fact]
     public void An_unknown_scenario_is_a_usage_error()
     {
-        var (exit, _, stderr) = CliRunner.Run("chaos", "--scenario", "10");
+        var (exit, _, stderr) = CliRunner.Run("chaos", "--scenario", "11");
 
         Assert.Equal(2, exit);
-        Assert.Contains("There is no scenario 10", stderr, StringComparison.Ordinal);
+        Assert.Contains("There is no scenario 11: choose from 1 to 10.", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_store_that_is_not_a_connection_string_is_a_usage_error()
+    {
+        var (exit, _, stderr) = CliRunner.Run("chaos", "--store", "store/chaos.db", "-s", "3");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--store takes a PostgreSQL connection string", stderr, StringComparison.Ordinal);
     }
 }

@@ -1,34 +1,28 @@
 using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.Storage;
-using AgentOs.Sdk.Tests.TestSupport;
-using Microsoft.Data.Sqlite;
+using AgentOs.Sdk.Tests.Conformance;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Leases;
 
-public sealed class LeaseHeartbeatTests : IDisposable
+public abstract class LeaseHeartbeatTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
     private static readonly TimeSpan TenSeconds = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ThreeSeconds = TimeSpan.FromSeconds(3);
 
-    private readonly TempDirectory _temp = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly AgentOsStore _store;
-    private readonly WorkQueue _queue;
+    private AgentOsStore _store = null!;
+    private WorkQueue _queue = null!;
 
-    public LeaseHeartbeatTests()
+    protected override Task InitializeTestAsync()
     {
-        _store = AgentOsStore.Open(_temp.Combine("heartbeat.db"));
+        _store = Database.Open();
         _queue = new WorkQueue(_store, _clock);
+        return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        _temp.Dispose();
-    }
-
-    [Fact]
+    [ConformanceFact]
     public async Task A_heartbeat_keeps_the_lease_alive_well_past_its_first_expiry()
     {
         var item = _queue.Enqueue("build");
@@ -49,7 +43,7 @@ public sealed class LeaseHeartbeatTests : IDisposable
         Assert.Equal(WorkItemStatus.Succeeded, worker.Release(heartbeat.Lease, success: true, output: "done"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_lost_lease_is_reported_at_the_first_failed_renewal()
     {
         var item = _queue.Enqueue("build");
@@ -74,7 +68,7 @@ public sealed class LeaseHeartbeatTests : IDisposable
         Assert.Throws<LeaseLostException>(heartbeat.ThrowIfLost);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_renewal_the_store_refuses_reports_the_loss_at_once_without_retrying()
     {
         var item = _queue.Enqueue("build");
@@ -85,7 +79,12 @@ public sealed class LeaseHeartbeatTests : IDisposable
         Assert.Equal(1, heartbeat.Renewals);
 
         // The store starts refusing writes to the lease (as a full disk or an I/O error would): the next renewal fails.
-        Execute("CREATE TRIGGER refuse_renewal BEFORE UPDATE OF lease_expires_at_ms ON work_items BEGIN SELECT RAISE(ABORT, 'simulated I/O failure'); END");
+        Execute(Database.Choose(
+            sqlite: "CREATE TRIGGER refuse_renewal BEFORE UPDATE OF lease_expires_at_ms ON work_items BEGIN SELECT RAISE(ABORT, 'simulated I/O failure'); END",
+            postgreSql: """
+                CREATE FUNCTION refuse_renewal() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated I/O failure'; END $$;
+                CREATE TRIGGER refuse_renewal BEFORE UPDATE OF lease_expires_at_ms ON work_items FOR EACH ROW EXECUTE FUNCTION refuse_renewal();
+                """));
         _clock.Advance(ThreeSeconds);
 
         Assert.True(heartbeat.LeaseLost.IsCancellationRequested);
@@ -94,12 +93,12 @@ public sealed class LeaseHeartbeatTests : IDisposable
         Assert.Contains("simulated I/O failure", heartbeat.Failure.Message, StringComparison.Ordinal);
 
         // Stopped for good: the store accepts writes again, yet no later tick renews the lease behind the worker's back.
-        Execute("DROP TRIGGER refuse_renewal");
+        Execute(Database.Choose(sqlite: "DROP TRIGGER refuse_renewal", postgreSql: "DROP TRIGGER refuse_renewal ON work_items"));
         _clock.Advance(ThreeSeconds);
         Assert.Equal(1, heartbeat.Renewals);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_lease_lost_token_stops_the_work_it_was_passed_to()
     {
         var item = _queue.Enqueue("build");
@@ -118,7 +117,7 @@ public sealed class LeaseHeartbeatTests : IDisposable
         Assert.Equal(LeaseLostReason.NotFound, heartbeat.Failure!.Reason);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Disposing_stops_renewing_but_keeps_the_lease_until_it_expires()
     {
         var item = _queue.Enqueue("build");
@@ -138,7 +137,7 @@ public sealed class LeaseHeartbeatTests : IDisposable
         Assert.NotNull(new LeaseManager(_store, "w2", _clock).TryAcquire(item.Id, TenSeconds));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_interval_that_cannot_keep_the_lease_alive_is_refused()
     {
         var item = _queue.Enqueue("build");
@@ -151,9 +150,13 @@ public sealed class LeaseHeartbeatTests : IDisposable
 
     private void Execute(string sql)
     {
-        using var connection = (SqliteConnection)_store.OpenConnection();
+        using var connection = _store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
 }
+
+public sealed class LeaseHeartbeatTests_Sqlite(SqliteProvider provider) : LeaseHeartbeatTests<SqliteProvider>(provider);
+
+public sealed class LeaseHeartbeatTests_PostgreSql(PostgreSqlProvider provider) : LeaseHeartbeatTests<PostgreSqlProvider>(provider);

@@ -1,33 +1,27 @@
 using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.Storage;
-using AgentOs.Sdk.Tests.TestSupport;
-using Microsoft.Data.Sqlite;
+using AgentOs.Sdk.Tests.Conformance;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Leases;
 
-public sealed class LeaseManagerTests : IDisposable
+public abstract class LeaseManagerTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
     private static readonly TimeSpan TenSeconds = TimeSpan.FromSeconds(10);
 
-    private readonly TempDirectory _temp = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly AgentOsStore _store;
-    private readonly WorkQueue _queue;
+    private AgentOsStore _store = null!;
+    private WorkQueue _queue = null!;
 
-    public LeaseManagerTests()
+    protected override Task InitializeTestAsync()
     {
-        _store = AgentOsStore.Open(_temp.Combine("leases.db"));
+        _store = Database.Open();
         _queue = new WorkQueue(_store, _clock);
+        return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        _temp.Dispose();
-    }
-
-    [Fact]
+    [ConformanceFact]
     public void Acquire_leases_a_pending_item_with_epoch_1_and_counts_the_attempt()
     {
         var item = _queue.Enqueue(new WorkItemRequest("build", """{"n":1}""") { MaxAttempts = 2 });
@@ -51,14 +45,14 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal(1, row.Attempts);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Acquiring_an_item_that_does_not_exist_returns_null()
     {
         Assert.Null(Manager("w1").TryAcquire("no-such-item", TenSeconds));
         Assert.Null(Manager("w1").TryAcquireNext("no-such-kind", TenSeconds));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_valid_lease_cannot_be_acquired_by_another_worker()
     {
         var item = _queue.Enqueue("build");
@@ -71,7 +65,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal("w1", _queue.Find(item.Id)!.LeaseHolder);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_expired_lease_is_taken_over_directly_with_a_higher_epoch_without_a_sweep()
     {
         var item = _queue.Enqueue("build");
@@ -89,7 +83,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal(2, row.LeaseEpoch);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Acquire_next_takes_the_oldest_pending_item_then_an_expired_lease()
     {
         var older = _queue.Enqueue("build");
@@ -110,7 +104,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal("w2", takeover.Holder);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Renew_extends_a_held_lease_and_keeps_its_epoch()
     {
         var item = _queue.Enqueue("build");
@@ -126,7 +120,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Null(Manager("w2").TryAcquire(item.Id, TenSeconds));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Renew_after_expiry_fails_even_though_no_sweep_ran_and_nobody_took_over()
     {
         var item = _queue.Enqueue("build");
@@ -144,7 +138,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal(lease.ExpiresAt, row.LeaseExpiresAt);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task RenewAsync_after_expiry_fails_too()
     {
         var item = _queue.Enqueue("build");
@@ -157,7 +151,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal(LeaseLostReason.Expired, ex.Reason);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Renew_after_a_takeover_fails_as_superseded_and_names_the_new_holder()
     {
         var item = _queue.Enqueue("build");
@@ -174,7 +168,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Contains("'w2'", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Release_with_success_stores_the_output_and_finishes_the_item()
     {
         var item = _queue.Enqueue("build");
@@ -192,7 +186,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Null(Manager("w2").TryAcquire(item.Id, TenSeconds));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Release_of_a_failure_requeues_while_attempts_remain_and_fails_on_the_last()
     {
         var item = _queue.Enqueue(new WorkItemRequest("build") { MaxAttempts = 2 });
@@ -212,7 +206,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Null(worker.TryAcquire(item.Id, TenSeconds));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Release_by_a_worker_that_lost_the_lease_to_a_takeover_fails_and_records_nothing()
     {
         var item = _queue.Enqueue("build");
@@ -233,7 +227,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal("real output", _queue.Find(item.Id)!.Output);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Release_after_expiry_fails_even_when_nobody_took_over()
     {
         var item = _queue.Enqueue("build");
@@ -247,7 +241,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Null(_queue.Find(item.Id)!.Output);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Release_by_a_worker_that_never_held_the_lease_fails()
     {
         var item = _queue.Enqueue("build");
@@ -262,7 +256,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal("w1", row.LeaseHolder);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_second_release_fails_as_not_leased()
     {
         var item = _queue.Enqueue("build");
@@ -276,7 +270,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal("first", _queue.Find(item.Id)!.Output);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_zombies_fenced_write_is_refused_and_the_current_holders_write_is_accepted()
     {
         var item = _queue.Enqueue("build");
@@ -300,7 +294,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal(["from successor"], ReadResults());
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_zombies_async_fenced_write_is_refused()
     {
         var item = _queue.Enqueue("build");
@@ -319,7 +313,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Empty(ReadResults());
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_write_guarded_by_IsCurrent_in_the_callers_own_transaction_is_refused_after_the_lease_expired()
     {
         var item = _queue.Enqueue("build");
@@ -346,7 +340,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Equal(["in time"], ReadResults());
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_fenced_write_that_throws_is_rolled_back()
     {
         var item = _queue.Enqueue("build");
@@ -363,7 +357,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Empty(ReadResults());
     }
 
-    [Fact]
+    [ConformanceFact]
     public void No_item_is_acquired_after_its_last_attempt_and_the_next_worker_gets_nothing()
     {
         var item = _queue.Enqueue(new WorkItemRequest("build") { MaxAttempts = 1 });
@@ -374,7 +368,7 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.Null(Manager("w2").TryAcquireNext("build", TenSeconds));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Concurrent_workers_never_acquire_the_same_item_twice()
     {
         const int Workers = 8;
@@ -414,7 +408,34 @@ public sealed class LeaseManagerTests : IDisposable
         Assert.All(all, l => Assert.Equal(1, l.Epoch));
     }
 
-    [Fact]
+    [ConformanceFact]
+    public async Task Four_hosts_each_with_its_own_store_drain_one_queue_and_claim_each_item_once()
+    {
+        const int Items = 200;
+        _queue.EnqueueRange(Enumerable.Range(0, Items).Select(i => new WorkItemRequest("job", $$"""{"i":{{i}}}""")));
+
+        // Each host opens the database itself, as a separate process or machine would: its own pool and connections.
+        var claimed = await Task.WhenAll(Enumerable.Range(0, 4).Select(h => Task.Run(async () =>
+        {
+            var store = await Database.OpenAsync();
+            var leases = new LeaseManager(store, $"host-{h}", _clock);
+            var mine = new List<string>();
+            while (await leases.TryAcquireNextAsync("job", TimeSpan.FromMinutes(1)) is { } lease)
+            {
+                mine.Add(lease.WorkItemId);
+                Assert.Equal(WorkItemStatus.Succeeded, await leases.ReleaseAsync(lease, success: true, output: $"host-{h}"));
+            }
+
+            return mine;
+        })));
+
+        var all = claimed.SelectMany(c => c).ToList();
+        Assert.Equal(Items, all.Count);
+        Assert.Equal(Items, all.Distinct().Count());
+        Assert.Equal(Items, await Database.ScalarAsync<long>("SELECT count(*) FROM work_items WHERE status = 'succeeded' AND attempts = 1"));
+    }
+
+    [ConformanceFact]
     public void Durations_outside_the_allowed_range_are_refused()
     {
         var item = _queue.Enqueue("build");
@@ -429,7 +450,7 @@ public sealed class LeaseManagerTests : IDisposable
 
     private void CreateResultsTable()
     {
-        using var connection = (SqliteConnection)_store.OpenConnection();
+        using var connection = _store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = "CREATE TABLE results (value TEXT NOT NULL)";
         command.ExecuteNonQuery();
@@ -444,9 +465,9 @@ public sealed class LeaseManagerTests : IDisposable
 
     private List<string> ReadResults()
     {
-        using var connection = (SqliteConnection)_store.OpenConnection();
+        using var connection = _store.OpenConnection();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM results ORDER BY rowid";
+        command.CommandText = "SELECT value FROM results ORDER BY value";
         using var reader = command.ExecuteReader();
         var values = new List<string>();
         while (reader.Read())
@@ -457,3 +478,7 @@ public sealed class LeaseManagerTests : IDisposable
         return values;
     }
 }
+
+public sealed class LeaseManagerTests_Sqlite(SqliteProvider provider) : LeaseManagerTests<SqliteProvider>(provider);
+
+public sealed class LeaseManagerTests_PostgreSql(PostgreSqlProvider provider) : LeaseManagerTests<PostgreSqlProvider>(provider);

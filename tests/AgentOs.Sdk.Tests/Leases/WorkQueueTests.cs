@@ -1,30 +1,25 @@
 using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.Storage;
-using AgentOs.Sdk.Tests.TestSupport;
+using AgentOs.Sdk.Tests.Conformance;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Leases;
 
-public sealed class WorkQueueTests : IDisposable
+public abstract class WorkQueueTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly TempDirectory _temp = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly AgentOsStore _store;
-    private readonly WorkQueue _queue;
+    private AgentOsStore _store = null!;
+    private WorkQueue _queue = null!;
 
-    public WorkQueueTests()
+    protected override Task InitializeTestAsync()
     {
-        _store = AgentOsStore.Open(_temp.Combine("queue.db"));
+        _store = Database.Open();
         _queue = new WorkQueue(_store, _clock);
+        return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        _temp.Dispose();
-    }
-
-    [Fact]
+    [ConformanceFact]
     public void Enqueue_stores_a_pending_item_with_its_payload_and_limits()
     {
         var item = _queue.Enqueue(new WorkItemRequest("summarise", """{"doc":"a.md"}""") { Id = "item-1", MaxAttempts = 5 });
@@ -41,7 +36,7 @@ public sealed class WorkQueueTests : IDisposable
         Assert.Equal(_clock.GetUtcNow(), stored.CreatedAt);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_payload_that_is_not_json_is_refused_and_nothing_is_stored()
     {
         var ex = Assert.Throws<ArgumentException>(() => _queue.EnqueueRange(
@@ -55,7 +50,7 @@ public sealed class WorkQueueTests : IDisposable
         Assert.Null(_queue.Find("good"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_duplicate_id_is_refused_by_name_and_the_batch_is_rolled_back()
     {
         _queue.Enqueue(new WorkItemRequest("a") { Id = "dup" });
@@ -70,7 +65,7 @@ public sealed class WorkQueueTests : IDisposable
         Assert.Null(_queue.Find("fresh"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_unknown_task_is_refused_by_name()
     {
         var ex = Assert.Throws<ArgumentException>(() => _queue.Enqueue(new WorkItemRequest("a") { TaskId = "no-such-task" }));
@@ -78,7 +73,7 @@ public sealed class WorkQueueTests : IDisposable
         Assert.Contains("'no-such-task'", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Invalid_requests_are_refused_before_anything_is_written()
     {
         Assert.Throws<ArgumentException>(() => _queue.Enqueue(new WorkItemRequest(" ")));
@@ -86,7 +81,7 @@ public sealed class WorkQueueTests : IDisposable
         Assert.Throws<ArgumentException>(() => _queue.Enqueue(new WorkItemRequest("a") { Id = "" }));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Generated_ids_are_unique()
     {
         var items = _queue.EnqueueRange(Enumerable.Range(0, 500).Select(_ => new WorkItemRequest("a")));
@@ -94,3 +89,7 @@ public sealed class WorkQueueTests : IDisposable
         Assert.Equal(500, items.Select(i => i.Id).Distinct().Count());
     }
 }
+
+public sealed class WorkQueueTests_Sqlite(SqliteProvider provider) : WorkQueueTests<SqliteProvider>(provider);
+
+public sealed class WorkQueueTests_PostgreSql(PostgreSqlProvider provider) : WorkQueueTests<PostgreSqlProvider>(provider);

@@ -25,13 +25,17 @@ public sealed class ConcurrentCheckpointsDrill : ChaosDrill
     public override string Description => "10 processes x 10 checkpoints, one database each: 10 databases, 100 verified checkpoints.";
 
     /// <inheritdoc />
+    /// <remarks>On a server store each worker still gets a database of its own: ten fresh databases on the server.</remarks>
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
         var options = context.WorkerOptions("pool");
         options.Arguments["checkpoints"] = CheckpointsPerWorker;
         for (var i = 0; i < Workers; i++)
         {
-            context.TrackDatabase(Path.Combine(options.Directory!, string.Create(CultureInfo.InvariantCulture, $"worker_{i}.db")));
+            context.PassStore(options, DatabaseOf(i), DatabaseOf(i));
         }
 
         context.Report(string.Create(CultureInfo.InvariantCulture, $"{Workers} workers x {CheckpointsPerWorker} checkpoints"));
@@ -42,11 +46,12 @@ public sealed class ConcurrentCheckpointsDrill : ChaosDrill
         }
 
         var total = 0;
-        foreach (var database in context.Databases)
+        for (var i = 0; i < Workers; i++)
         {
-            using var store = AgentOs.Sdk.Storage.AgentOsStore.Open(database, new AgentOs.Sdk.Storage.StoreOptions { CreateIfMissing = false });
+            var database = DatabaseOf(i);
+            using var store = context.OpenStore(database);
             using var checkpoints = new CheckpointManager(store);
-            var taskId = "task-" + Path.GetFileNameWithoutExtension(database);
+            var taskId = "task-" + database;
             var list = checkpoints.ListCheckpoints(taskId);
             context.Require(
                 list.Select(c => c.SequenceNumber).Order().SequenceEqual(Enumerable.Range(1, CheckpointsPerWorker).Select(i => (long)i)),
@@ -56,16 +61,20 @@ public sealed class ConcurrentCheckpointsDrill : ChaosDrill
         }
 
         context.RequireEqual(Workers * CheckpointsPerWorker, total, "checkpoints across all databases");
-        context.Measure("databases", context.Databases.Count);
+        context.Measure("databases", Workers);
         context.Measure("checkpoints", total);
-        return string.Create(CultureInfo.InvariantCulture, $"{total} checkpoints in {context.Databases.Count} databases");
+        return string.Create(CultureInfo.InvariantCulture, $"{total} checkpoints in {Workers} databases");
     }
+
+    // Worker i's own database, and the worker argument that hands it over.
+    private static string DatabaseOf(int worker) => string.Create(CultureInfo.InvariantCulture, $"worker_{worker}");
 
     private static async Task<int> WriteCheckpointsAsync(WorkerContext context, CancellationToken cancellationToken)
     {
-        using var store = DrillStore.Open(context, context.DatabasePath);
+        var database = DatabaseOf(context.WorkerId);
+        using var store = ChaosWorkerStore.Open(context, database);
         using var checkpoints = new CheckpointManager(store);
-        var taskId = "task-" + Path.GetFileNameWithoutExtension(context.DatabasePath);
+        var taskId = "task-" + database;
         var count = DrillStore.Argument<int>(context, "checkpoints");
         for (var step = 1; step <= count; step++)
         {

@@ -21,13 +21,13 @@ internal static class ConcurrentReplayRound
     /// <summary>How long an odd fresh key's operation takes.</summary>
     public static readonly TimeSpan SlowOperation = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>The worker options of a round over <paramref name="database"/>, whose first <paramref name="recorded"/> keys are recorded.</summary>
-    public static WorkerPoolOptions Options(ChaosDrillContext context, string database, int recorded)
+    /// <summary>The worker options of a round over the drill's database <paramref name="store"/>, whose first <paramref name="recorded"/> keys are recorded.</summary>
+    public static WorkerPoolOptions Options(ChaosDrillContext context, string store, int recorded)
     {
         var shared = context.PathOf("round");
         Directory.CreateDirectory(shared);
         var options = context.WorkerOptions("pool");
-        options.Arguments["db"] = database;
+        context.PassStore(options, store);
         options.Arguments["shared"] = shared;
         options.Arguments["recorded"] = recorded;
         options.Arguments["seed"] = context.Seed;

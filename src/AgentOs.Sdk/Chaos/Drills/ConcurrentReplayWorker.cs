@@ -27,13 +27,9 @@ internal sealed class ConcurrentReplayWorker : IDisposable
     {
         _context = context;
         _shared = DrillStore.Argument<string>(context, "shared");
-        Database = DrillStore.Argument<string>(context, "db");
         Recorded = DrillStore.Argument<int>(context, "recorded");
         _effects = new StreamWriter(EffectLog(_shared, context.WorkerId), append: false) { AutoFlush = true };
     }
-
-    /// <summary>The drill's database.</summary>
-    public string Database { get; }
 
     /// <summary>How many keys (0 to <see cref="Recorded"/> - 1) the drill recorded before the round.</summary>
     public int Recorded { get; }

@@ -32,13 +32,15 @@ public sealed class FullE2EDrill : ChaosDrill
     public override string Description => "A 10-step task is killed mid-way, resumes in a new process from its last verified checkpoint, and succeeds with no step applied twice.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        var database = context.PathOf("e2e.db");
-        DrillStore.Open(context, database).Dispose();
+        context.OpenStore("e2e").Dispose();
         var killAfter = context.Random.Next(2, Steps - 2);
         var options = context.WorkerOptions("pool");
-        options.Arguments["db"] = database;
+        context.PassStore(options, "e2e");
         options.Arguments["work"] = context.PathOf("work");
         // The fake model's latency: real agents spend their time waiting for the model, and the kill must land mid-task.
         options.Arguments["step_delay_ms"] = 150;
@@ -53,7 +55,7 @@ public sealed class FullE2EDrill : ChaosDrill
         }
 
         long lastBeforeResume;
-        using (var store = DrillStore.Open(context, database))
+        using (var store = context.OpenStore("e2e"))
         using (var checkpoints = new CheckpointManager(store))
         {
             context.Require(checkpoints.GetTask(TaskId)?.Status != AgentTaskStatus.Succeeded, "the task finished before the kill: nothing to resume");
@@ -80,7 +82,7 @@ public sealed class FullE2EDrill : ChaosDrill
         context.Require(second.Succeeded, $"the resumed run failed ({second.Outcome}): {second.StderrTail}");
         context.RequireEqual(string.Create(CultureInfo.InvariantCulture, $"resume {lastBeforeResume + 1}"), resumeLine, "where the new process resumed");
 
-        using (var store = DrillStore.Open(context, database))
+        using (var store = context.OpenStore("e2e"))
         using (var checkpoints = new CheckpointManager(store))
         {
             context.RequireEqual(AgentTaskStatus.Succeeded, checkpoints.GetTask(TaskId)?.Status, "task status");
@@ -112,7 +114,7 @@ public sealed class FullE2EDrill : ChaosDrill
         var work = DrillStore.Argument<string>(context, "work");
         var delay = TimeSpan.FromMilliseconds(DrillStore.Argument<int>(context, "step_delay_ms"));
         Directory.CreateDirectory(Path.Combine(work, "effects"));
-        using var store = DrillStore.Open(context, DrillStore.Argument<string>(context, "db"));
+        using var store = ChaosWorkerStore.Open(context);
         using var checkpoints = new CheckpointManager(store);
         // A claim lives as long as a step may take; a claim left by a killed worker is in doubt after that and is taken over.
         using var idempotency = new IdempotencyStore(

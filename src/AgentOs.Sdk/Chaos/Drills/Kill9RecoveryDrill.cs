@@ -25,13 +25,15 @@ public sealed class Kill9RecoveryDrill : ChaosDrill
     public override string Description => "SIGKILL a worker mid-checkpoint; the last verified checkpoint loads and its evidence verifies.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        var database = context.PathOf("kill9.db");
-        DrillStore.Open(context, database).Dispose();
+        context.OpenStore("kill9").Dispose();
         var killAfter = context.Random.Next(3, 30);
         var options = context.WorkerOptions("pool");
-        options.Arguments["db"] = database;
+        context.PassStore(options, "kill9");
 
         context.Report(string.Create(CultureInfo.InvariantCulture, $"worker checkpoints in a loop; SIGKILL after checkpoint {killAfter}"));
         await using (var run = WorkerPool.Start(1, CheckpointLoopAsync, options))
@@ -46,7 +48,7 @@ public sealed class Kill9RecoveryDrill : ChaosDrill
         var artifacts = Path.Combine(options.Directory!, "artifacts", "worker_0");
         AtomicFile.Recover(artifacts);
 
-        using var store = DrillStore.Open(context, database);
+        using var store = context.OpenStore("kill9");
         using var checkpoints = new CheckpointManager(store);
         var last = checkpoints.GetLastVerifiedCheckpoint(TaskId);
         context.Require(last is not null, "no verified checkpoint survived the kill");
@@ -64,7 +66,7 @@ public sealed class Kill9RecoveryDrill : ChaosDrill
 
     private static async Task<int> CheckpointLoopAsync(WorkerContext context, CancellationToken cancellationToken)
     {
-        using var store = DrillStore.Open(context, DrillStore.Argument<string>(context, "db"));
+        using var store = ChaosWorkerStore.Open(context);
         using var checkpoints = new CheckpointManager(store);
         for (var step = 1; !cancellationToken.IsCancellationRequested; step++)
         {

@@ -23,17 +23,19 @@ public sealed class LeaseExpirationDrill : ChaosDrill
     public override string Description => "A lease holder dies; after expiry a second worker takes over with a higher fencing token; the zombie is refused.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        var database = context.PathOf("leases.db");
         string workItemId;
-        using (var store = DrillStore.Open(context, database))
+        using (var store = context.OpenStore("leases", followCallerClock: true))
         {
             workItemId = new WorkQueue(store).Enqueue("drill", "{\"job\":\"lease-expiration\"}").Id;
         }
 
         var options = context.WorkerOptions("pool");
-        options.Arguments["db"] = database;
+        context.PassStore(options, "leases", followCallerClock: true);
         options.Arguments["work_item"] = workItemId;
         long epochA;
         await using (var run = WorkerPool.Start(1, HoldLeaseAsync, options))
@@ -46,7 +48,7 @@ public sealed class LeaseExpirationDrill : ChaosDrill
         }
 
         context.Report(string.Create(CultureInfo.InvariantCulture, $"worker A held epoch {epochA} and was killed"));
-        using (var store = DrillStore.Open(context, database))
+        using (var store = context.OpenStore("leases", followCallerClock: true))
         {
             var now = new LeaseManager(store, "worker-b");
             context.Require(now.TryAcquire(workItemId, LeaseDuration) is null, "worker B took a lease that had not expired yet");
@@ -85,7 +87,7 @@ public sealed class LeaseExpirationDrill : ChaosDrill
 
     private static async Task<int> HoldLeaseAsync(WorkerContext context, CancellationToken cancellationToken)
     {
-        using var store = DrillStore.Open(context, DrillStore.Argument<string>(context, "db"));
+        using var store = ChaosWorkerStore.Open(context);
         var lease = new LeaseManager(store, "worker-a").TryAcquire(DrillStore.Argument<string>(context, "work_item"), LeaseDuration);
         if (lease is null)
         {

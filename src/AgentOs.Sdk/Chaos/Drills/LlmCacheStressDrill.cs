@@ -25,10 +25,12 @@ public sealed class LlmCacheStressDrill : ChaosDrill
     public override string Description => "1,000 prompts, then the same 1,000 (hit rate 50%); then 4 processes at once race for 100 new prompts and replay the 1,000: one model call per prompt.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        var database = context.PathOf("llm-cache.db");
-        using var store = DrillStore.Open(context, database);
+        using var store = context.OpenStore("llm-cache");
         using var idempotency = new IdempotencyStore(store, "drill-5");
         var cache = new LlmOutputCache(idempotency);
         var modelCalls = 0;
@@ -72,7 +74,7 @@ public sealed class LlmCacheStressDrill : ChaosDrill
         var single = string.Create(CultureInfo.InvariantCulture, $"{stats.Misses} misses, {stats.Hits} hits, hit rate {stats.HitRate:P0}");
 
         context.Report(string.Create(CultureInfo.InvariantCulture, $"{ConcurrentReplayRound.Workers} processes at once: {ConcurrentReplayRound.FreshKeys} new prompts and the {Prompts} recorded"));
-        var options = ConcurrentReplayRound.Options(context, database, Prompts);
+        var options = ConcurrentReplayRound.Options(context, "llm-cache", Prompts);
         var round = System.Diagnostics.Stopwatch.GetTimestamp();
         var results = await WorkerPool.RunAsync(ConcurrentReplayRound.Workers, RaceAndReplayAsync, options, cancellationToken).ConfigureAwait(false);
         return single + "; " + ConcurrentReplayRound.Check(context, options, results, Prompts, System.Diagnostics.Stopwatch.GetElapsedTime(round));
@@ -88,7 +90,7 @@ public sealed class LlmCacheStressDrill : ChaosDrill
     private static async Task<int> RaceAndReplayAsync(WorkerContext context, CancellationToken cancellationToken)
     {
         using var worker = new ConcurrentReplayWorker(context);
-        using var store = DrillStore.Open(context, worker.Database);
+        using var store = ChaosWorkerStore.Open(context);
         using var idempotency = new IdempotencyStore(store, $"drill-5-worker-{context.WorkerId}", options: ConcurrentReplayWorker.IdempotencyOptions);
         var cache = new LlmOutputCache(idempotency);
         var seed = DrillStore.Argument<int>(context, "seed");

@@ -24,9 +24,12 @@ public sealed class RecoverySweepStressDrill : ChaosDrill
     public override string Description => "100 expired leases recovered by one sweep; renewed leases are left alone.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        using var store = DrillStore.Open(context, context.PathOf("sweep.db"));
+        using var store = context.OpenStore("sweep", followCallerClock: true);
         var queue = new WorkQueue(store);
         queue.EnqueueRange(Enumerable.Range(0, Expired + Renewed).Select(i => new WorkItemRequest("drill", string.Create(CultureInfo.InvariantCulture, $"{{\"n\":{i}}}"))));
 

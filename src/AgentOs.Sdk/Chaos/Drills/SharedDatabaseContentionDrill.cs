@@ -25,12 +25,14 @@ public sealed class SharedDatabaseContentionDrill : ChaosDrill
     public override string Description => "20 processes write checkpoints of one task to one database: every write lands, sequence numbers have no gap.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        var database = context.PathOf("shared.db");
-        DrillStore.Open(context, database).Dispose();
+        context.OpenStore("shared").Dispose();
         var options = context.WorkerOptions("pool");
-        options.Arguments["db"] = database;
+        context.PassStore(options, "shared");
         options.Arguments["checkpoints"] = CheckpointsPerWorker;
 
         context.Report(string.Create(CultureInfo.InvariantCulture, $"{Workers} processes x {CheckpointsPerWorker} checkpoints into one database"));
@@ -42,7 +44,7 @@ public sealed class SharedDatabaseContentionDrill : ChaosDrill
             context.Require(result.Succeeded, string.Create(CultureInfo.InvariantCulture, $"worker {result.WorkerId} failed ({result.Outcome}): {result.StderrTail}"));
         }
 
-        using var store = DrillStore.Open(context, database);
+        using var store = context.OpenStore("shared");
         using var checkpoints = new CheckpointManager(store);
         var list = checkpoints.ListCheckpoints(TaskId);
         const int Expected = Workers * CheckpointsPerWorker;
@@ -59,7 +61,7 @@ public sealed class SharedDatabaseContentionDrill : ChaosDrill
 
     private static async Task<int> WriteAsync(WorkerContext context, CancellationToken cancellationToken)
     {
-        using var store = DrillStore.Open(context, DrillStore.Argument<string>(context, "db"));
+        using var store = ChaosWorkerStore.Open(context);
         using var checkpoints = new CheckpointManager(store);
         var count = DrillStore.Argument<int>(context, "checkpoints");
         for (var i = 1; i <= count; i++)

@@ -24,10 +24,12 @@ public sealed class ToolReplayStressDrill : ChaosDrill
     public override string Description => "500 commands executed, then replayed identically (replay rate 50%); then 4 processes at once race for 100 new commands and replay the 500: each runs once.";
 
     /// <inheritdoc />
+    public override bool SupportsServerStores => true;
+
+    /// <inheritdoc />
     protected internal override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
-        var database = context.PathOf("tool-ledger.db");
-        using var store = DrillStore.Open(context, database);
+        using var store = context.OpenStore("tool-ledger");
         using var idempotency = new IdempotencyStore(store, "drill-6");
         var ledger = new ToolLedger(idempotency);
         var executions = 0;
@@ -68,7 +70,7 @@ public sealed class ToolReplayStressDrill : ChaosDrill
         var single = string.Create(CultureInfo.InvariantCulture, $"{stats.Executions} executed, {stats.Replays} replayed identically, replay rate {stats.ReplayRate:P0}");
 
         context.Report(string.Create(CultureInfo.InvariantCulture, $"{ConcurrentReplayRound.Workers} processes at once: {ConcurrentReplayRound.FreshKeys} new commands and the {Commands} recorded"));
-        var options = ConcurrentReplayRound.Options(context, database, Commands);
+        var options = ConcurrentReplayRound.Options(context, "tool-ledger", Commands);
         var round = System.Diagnostics.Stopwatch.GetTimestamp();
         var results = await WorkerPool.RunAsync(ConcurrentReplayRound.Workers, RaceAndReplayAsync, options, cancellationToken).ConfigureAwait(false);
         return single + "; " + ConcurrentReplayRound.Check(context, options, results, Commands, System.Diagnostics.Stopwatch.GetElapsedTime(round));
@@ -85,7 +87,7 @@ public sealed class ToolReplayStressDrill : ChaosDrill
     private static async Task<int> RaceAndReplayAsync(WorkerContext context, CancellationToken cancellationToken)
     {
         using var worker = new ConcurrentReplayWorker(context);
-        using var store = DrillStore.Open(context, worker.Database);
+        using var store = ChaosWorkerStore.Open(context);
         using var idempotency = new IdempotencyStore(store, $"drill-6-worker-{context.WorkerId}", options: ConcurrentReplayWorker.IdempotencyOptions);
         var ledger = new ToolLedger(idempotency);
         var seed = DrillStore.Argument<int>(context, "seed");
