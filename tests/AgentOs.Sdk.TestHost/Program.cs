@@ -18,6 +18,8 @@ switch (args.Length > 0 ? args[0] : "")
         return await WorkerPoolParentMode.RunAsync(rest);
     case AtomicWriterLoop.Mode:
         return AtomicWriterLoop.Run(rest);
+    case AtomicBatchLoop.Mode:
+        return AtomicBatchLoop.Run(rest);
     case AtomicWriteMany.Mode:
         return AtomicWriteMany.Run(rest);
     case AtomicWriteOnce.Mode:

@@ -86,11 +86,11 @@ internal static class CrashStateChecker
             AtomicVerifyResult verified = AtomicFile.Verify(target);
             if (!verified.IsValid)
             {
-                problems.Add($"after Recover, Verify of {which} is invalid: {verified.Error}");
+                problems.Add($"after Recover, Verify{(named ? $" of {which}" : "")} is invalid: {verified.Error}");
             }
             else if (!MarkerDescribes(recovered, file.Name + AtomicFile.OkMarkerSuffix, content))
             {
-                problems.Add($"Verify is valid for bytes its marker does not describe ({which})");
+                problems.Add($"Verify is valid for bytes its marker does not describe{(named ? $" ({which})" : "")}");
             }
 
             return isNew && !isOld;

@@ -13,9 +13,10 @@ namespace AgentOs.Sdk.IO;
 /// <list type="number">
 /// <item>Create two temp files beside the target, exclusively and with a random name: data <c>.name.TOKEN.tmp</c> and
 /// marker <c>.name.TOKEN.ok.tmp</c>; flock them (shared) so <see cref="Recover(string)"/> knows a live writer owns them.</item>
-/// <item>Write the content to the data temp, hashing the same buffers on the way (never re-reading the file); fsync it,
-/// then the directory, so the temps' names are durable before any rename.</item>
-/// <item>Write the marker describing that content to the marker temp; fsync it (in parallel with the data's fsync).</item>
+/// <item>Write the content to the data temp, hashing the same buffers on the way (never re-reading the file; a large
+/// buffer on the second core while it is copied and written back).</item>
+/// <item>Write the marker describing that content to the marker temp. Only then fsync: the data and then the directory
+/// (so the temps' names are durable before any rename) in parallel with the marker.</item>
 /// <item>Under an exclusive flock on the directory: rename the data temp over the target, then the marker temp over the marker.</item>
 /// <item>fsync the directory, so the renames survive a power cut.</item>
 /// </list>
