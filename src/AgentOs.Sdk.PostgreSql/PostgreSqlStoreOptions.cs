@@ -24,7 +24,10 @@ public sealed class PostgreSqlStoreOptions
     /// </summary>
     public int MaxRetries { get; set; } = 5;
 
-    /// <summary>Whether opening an empty database creates the store's tables. Default true.</summary>
+    /// <summary>
+    /// Whether opening an empty database creates the store's tables. Default true. Through <c>AgentOsStore.Open</c>, a false
+    /// <c>StoreOptions.CreateIfMissing</c> refuses as well.
+    /// </summary>
     public bool CreateIfMissing { get; set; } = true;
 
     internal void Validate()

@@ -22,7 +22,13 @@ public static class PostgreSqlStoreOptionsExtensions
         var postgres = new PostgreSqlStoreOptions();
         configure?.Invoke(postgres);
         postgres.Validate();
-        options.ProviderFactory = _ => new PostgreSqlStoreProvider(connectionString, postgres.Clone());
+        // StoreOptions.CreateIfMissing means the same on every provider: false refuses a database without the store's tables.
+        options.ProviderFactory = settings =>
+        {
+            var copy = postgres.Clone();
+            copy.CreateIfMissing &= settings.CreateIfMissing;
+            return new PostgreSqlStoreProvider(connectionString, copy);
+        };
         return options;
     }
 

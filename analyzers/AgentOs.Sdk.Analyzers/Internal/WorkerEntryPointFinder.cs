@@ -36,12 +36,28 @@ internal sealed class WorkerEntryPointFinder
 
     /// <summary>
     /// The compilation's finder, or null when <c>[WorkerEntryPoint]</c> is not in the compilation (AgentOs.Sdk is not
-    /// referenced): the rules then register nothing.
+    /// referenced): the rules then look at nothing.
     /// </summary>
     public static WorkerEntryPointFinder? TryCreate(Compilation compilation)
         => compilation.GetTypeByMetadataName(AttributeMetadataName) is null
             ? null
             : Shared.GetValue(compilation, static c => new WorkerEntryPointFinder(c.GetTypeByMetadataName(AttributeMetadataName)!));
+
+    /// <summary>
+    /// The finder, looked up on first use rather than in the compilation start action: the first type lookup of a
+    /// compilation builds its declaration table and loads every reference's namespaces, which the compiler does anyway
+    /// and the analyzer driver charges to whoever asks first.
+    /// </summary>
+    public static System.Lazy<WorkerEntryPointFinder?> Deferred(Compilation compilation)
+        => new(() => TryCreate(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>True when the operation calls or constructs a method with a delegate parameter: a cheap test before the finder is needed.</summary>
+    public static bool MayPassEntryPoint(IOperation operation) => operation switch
+    {
+        IInvocationOperation invocation => MayTakeDelegate(invocation.TargetMethod),
+        IObjectCreationOperation { Constructor: { } constructor } => MayTakeDelegate(constructor),
+        _ => false,
+    };
 
     /// <summary>The entry-point arguments of the call or construction being analyzed, with the method or constructor called.</summary>
     public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(OperationAnalysisContext context)

@@ -36,12 +36,17 @@ public sealed class WorkerEntryPointCanBeStaticAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            if (WorkerEntryPointFinder.TryCreate(start.Compilation) is not { } finder)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(context => Analyze(context, finder), WorkerEntryPointFinder.CandidateKinds);
+            // Calls that take no delegate are answered without a lookup; the finder is looked up on the first that does.
+            var finder = WorkerEntryPointFinder.Deferred(start.Compilation);
+            start.RegisterOperationAction(
+                context =>
+                {
+                    if (WorkerEntryPointFinder.MayPassEntryPoint(context.Operation) && finder.Value is { } found)
+                    {
+                        Analyze(context, found);
+                    }
+                },
+                WorkerEntryPointFinder.CandidateKinds);
         });
     }
 

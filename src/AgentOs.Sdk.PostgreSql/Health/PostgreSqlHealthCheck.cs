@@ -227,7 +227,7 @@ public sealed class PostgreSqlHealthCheck
             {
                 if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    return CheckOutcome.Fail($"{Name}: schema_version is empty; no migration was applied.");
+                    return CheckOutcome.Fail($"{Name} has an empty schema_version table: no migration was ever applied.");
                 }
 
                 var version = new SchemaVersion(reader.GetInt32(0), reader.GetInt32(1));

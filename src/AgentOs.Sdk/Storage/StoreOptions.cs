@@ -26,7 +26,10 @@ public sealed class StoreOptions
     /// <summary>How a commit is made durable. Default <see cref="SynchronousMode.Full"/>: a committed checkpoint survives power loss.</summary>
     public SynchronousMode Synchronous { get; set; } = SynchronousMode.Full;
 
-    /// <summary>Whether <see cref="AgentOsStore.Open(StoreOptions)"/> creates a missing database (and its directory). Default true.</summary>
+    /// <summary>
+    /// Whether <see cref="AgentOsStore.Open(StoreOptions)"/> creates a missing database (and its directory); for a server
+    /// store, whether it creates the store's tables in an empty database. Default true.
+    /// </summary>
     public bool CreateIfMissing { get; set; } = true;
 
     /// <summary>Whether connections are pooled. Default true; pooled connections keep the file open until the store is disposed.</summary>

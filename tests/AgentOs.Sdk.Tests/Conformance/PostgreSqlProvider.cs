@@ -1,6 +1,10 @@
 using System.Data.Common;
+using AgentOs.Sdk.Health;
 using AgentOs.Sdk.PostgreSql;
+using AgentOs.Sdk.PostgreSql.Health;
+using AgentOs.Sdk.PostgreSql.Internal;
 using AgentOs.Sdk.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace AgentOs.Sdk.Tests.Conformance;
@@ -132,6 +136,25 @@ public sealed class PostgreSqlProvider : IStoreProviderFixture
         public override string ProviderName => Name;
 
         public override string ConnectionString => connectionString;
+
+        public override string Location => PostgreSqlEndpoint.Parse(connectionString).ToString();
+
+        internal override IReadOnlyList<Migration> Migrations => PostgreSqlMigrations.All;
+
+        public override async Task<List<string>> TablesAsync(CancellationToken cancellationToken = default)
+        {
+            var tables = await ColumnAsync(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name COLLATE \"C\"", cancellationToken).ConfigureAwait(false);
+            return [.. tables.OfType<string>()];
+        }
+
+        public override Task<StartupHealthReport> CheckHealthAsync(CancellationToken cancellationToken = default) =>
+            new PostgreSqlHealthCheck(connectionString).RunAllChecksAsync(cancellationToken);
+
+        public override Task<StartupHealthReport> RunHealthCheckAsync(HealthCheckMode mode, CancellationToken cancellationToken = default) =>
+            PostgreSqlHealthCheck.RunAsync(connectionString, mode, verbose: false, cancellationToken: cancellationToken);
+
+        public override IHealthCheck CreateHealthCheck() => new PostgreSqlStoreHealthCheck(connectionString);
 
         public override async Task<DbConnection> OpenAdminConnectionAsync(CancellationToken cancellationToken = default)
         {

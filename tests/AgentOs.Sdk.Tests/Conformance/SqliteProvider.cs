@@ -1,7 +1,9 @@
 using System.Data.Common;
+using AgentOs.Sdk.Health;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AgentOs.Sdk.Tests.Conformance;
 
@@ -55,6 +57,29 @@ public sealed class SqliteProvider : IStoreProviderFixture
         public override string ProviderName => Name;
 
         public override string ConnectionString => path;
+
+        public override string Location => path;
+
+        internal override IReadOnlyList<Migration> Migrations => Migration.All;
+
+        public override async Task<List<string>> TablesAsync(CancellationToken cancellationToken = default)
+        {
+            if (!File.Exists(path))
+            {
+                return [];
+            }
+
+            var tables = await ColumnAsync("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", cancellationToken).ConfigureAwait(false);
+            return [.. tables.OfType<string>()];
+        }
+
+        public override Task<StartupHealthReport> CheckHealthAsync(CancellationToken cancellationToken = default) =>
+            new StartupHealthCheck(path).RunAllChecksAsync(cancellationToken);
+
+        public override Task<StartupHealthReport> RunHealthCheckAsync(HealthCheckMode mode, CancellationToken cancellationToken = default) =>
+            Task.Run(() => StartupHealthCheck.Run(path, mode, verbose: false), cancellationToken);
+
+        public override IHealthCheck CreateHealthCheck() => new AgentOsStoreHealthCheck(path);
 
         public override async Task<DbConnection> OpenAdminConnectionAsync(CancellationToken cancellationToken = default)
         {

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Globalization;
+using AgentOs.Sdk.Health;
 using AgentOs.Sdk.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AgentOs.Sdk.Tests.Conformance;
 
@@ -37,6 +39,15 @@ public abstract class StoreUnderTest : IAsyncDisposable
     public abstract string ConnectionString { get; }
 
     /// <summary>
+    /// How the store names itself in its errors and reports: the SQLite file's full path, or PostgreSQL's
+    /// <c>postgresql://user@host:port/database</c> (never a password).
+    /// </summary>
+    public abstract string Location { get; }
+
+    /// <summary>The migration scripts this provider applies (the same version numbers on both).</summary>
+    internal abstract IReadOnlyList<Migration> Migrations { get; }
+
+    /// <summary>
     /// Store options that point at this database, after <paramref name="configure"/> has set the rest (clock, timeouts...).
     /// For tests that call <see cref="AgentOsStore.Open(StoreOptions)"/> themselves, for example to see it fail.
     /// </summary>
@@ -59,6 +70,22 @@ public abstract class StoreUnderTest : IAsyncDisposable
     /// to look at rows, or to change them behind the store's back. The caller disposes it.
     /// </summary>
     public abstract Task<DbConnection> OpenAdminConnectionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The database's tables, sorted, read without creating anything (a SQLite path with no file has none): to show that a
+    /// refused open or a health check left a database as it was.
+    /// </summary>
+    public abstract Task<List<string>> TablesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Runs this provider's start-up health check (it only reads) and returns its report.</summary>
+    public abstract Task<StartupHealthReport> CheckHealthAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Runs this provider's start-up health check in <paramref name="mode"/>, quietly, as a host starting up would.</summary>
+    /// <exception cref="StartupHealthCheckException">A check failed in <see cref="HealthCheckMode.Strict"/> mode.</exception>
+    public abstract Task<StartupHealthReport> RunHealthCheckAsync(HealthCheckMode mode, CancellationToken cancellationToken = default);
+
+    /// <summary>This provider's <see cref="IHealthCheck"/> for the database, as <c>AddHealthChecks()</c> would register it.</summary>
+    public abstract IHealthCheck CreateHealthCheck();
 
     /// <summary>Runs SQL on an admin connection (see <see cref="OpenAdminConnectionAsync"/>).</summary>
     public async Task ExecuteAsync(string sql, CancellationToken cancellationToken = default)

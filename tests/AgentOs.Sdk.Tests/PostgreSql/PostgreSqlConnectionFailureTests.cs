@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.PostgreSql;
+using AgentOs.Sdk.PostgreSql.Health;
 using AgentOs.Sdk.PostgreSql.Internal;
 using AgentOs.Sdk.Storage;
 using Npgsql;
@@ -19,6 +21,20 @@ public sealed class PostgreSqlConnectionFailureTests
 
         var error = await Assert.ThrowsAsync<StoreException>(
             () => PostgreSqlDatabase.OpenAsync(connectionString, new PostgreSqlStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(2) }, CancellationToken.None));
+
+        Assert.Contains($"postgresql://app@127.0.0.1:{port}/agents", error.Message, StringComparison.Ordinal);
+        Assert.Contains("unreachable", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-secret", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unreachable_server_is_named_the_same_way_through_AgentOsStore_Open()
+    {
+        var port = PostgreSqlHealthCheckTests.ClosedPort();
+        var connectionString = $"Host=127.0.0.1;Port={port};Database=agents;Username=app;Password=hunter2-secret";
+
+        var error = Assert.Throws<StoreException>(
+            () => AgentOsStore.Open(new StoreOptions().UsePostgreSql(connectionString, o => o.ConnectTimeout = TimeSpan.FromSeconds(2))));
 
         Assert.Contains($"postgresql://app@127.0.0.1:{port}/agents", error.Message, StringComparison.Ordinal);
         Assert.Contains("unreachable", error.Message, StringComparison.Ordinal);
@@ -47,6 +63,18 @@ public sealed class PostgreSqlConnectionFailureTests
         Assert.Contains("/postgres", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("not-the-password-42", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(PrivateCluster.Password, error.ToString(), StringComparison.Ordinal);
+
+        // The same through the public API and the health check a host runs at start-up.
+        var opened = Assert.Throws<StoreException>(() => AgentOsStore.Open(new StoreOptions().UsePostgreSql(wrong)));
+        Assert.Contains("refused the credentials (28P01", opened.Message, StringComparison.Ordinal);
+        Assert.Contains(PostgreSqlEndpoint.Parse(wrong).ToString(), opened.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password-42", opened.ToString(), StringComparison.Ordinal);
+        var report = await new PostgreSqlHealthCheck(wrong).RunAllChecksAsync();
+        Assert.True(report.TryGetCheck(PostgreSqlHealthCheckNames.ServerReachable, out var reachable));
+        Assert.False(reachable.Passed);
+        Assert.Contains(PostgreSqlEndpoint.Parse(wrong).ToString(), reachable.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password-42", report.ToJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-password-42", report.ToTable(), StringComparison.Ordinal);
     }
 
     [PrivateClusterFact]
@@ -91,6 +119,16 @@ public sealed class PostgreSqlConnectionFailureTests
         Assert.Equal(2, attempts);
         Assert.Equal(1L, await AdminSql.ScalarAsync<long>(cluster.ConnectionString, "SELECT count(*) FROM tasks"));
         Assert.Equal("task-b", await AdminSql.ScalarAsync<string>(cluster.ConnectionString, "SELECT task_id FROM tasks"));
+
+        // A restart between two operations kills every idle connection in the store's pool: the next operation of a
+        // module (here the queue and a lease) neither fails nor needs the caller to retry.
+        var queue = new WorkQueue(store);
+        var item = queue.Enqueue("job");
+        await cluster.RestartAsync();
+        var lease = await new LeaseManager(store, "worker-after-restart").TryAcquireAsync(item.Id, TimeSpan.FromMinutes(1));
+        Assert.NotNull(lease);
+        Assert.Equal(1, lease.Epoch);
+        Assert.Equal("worker-after-restart", await AdminSql.ScalarAsync<string>(cluster.ConnectionString, "SELECT lease_holder FROM work_items"));
     }
 
     [PrivateClusterFact]

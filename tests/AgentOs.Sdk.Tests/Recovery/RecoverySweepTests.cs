@@ -1,35 +1,29 @@
 using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.Recovery;
 using AgentOs.Sdk.Storage;
-using AgentOs.Sdk.Tests.TestSupport;
-using Microsoft.Data.Sqlite;
+using AgentOs.Sdk.Tests.Conformance;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Recovery;
 
-public sealed class RecoverySweepTests : IDisposable
+public abstract class RecoverySweepTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
     private static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan TenSeconds = TimeSpan.FromSeconds(10);
 
-    private readonly TempDirectory _temp = new();
     private readonly FakeTimeProvider _clock = new(Start);
-    private readonly AgentOsStore _store;
-    private readonly WorkQueue _queue;
+    private AgentOsStore _store = null!;
+    private WorkQueue _queue = null!;
 
-    public RecoverySweepTests()
+    protected override Task InitializeTestAsync()
     {
-        _store = AgentOsStore.Open(_temp.Combine("sweep.db"));
+        _store = Database.Open();
         _queue = new WorkQueue(_store, _clock);
+        return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        _temp.Dispose();
-    }
-
-    [Fact]
+    [ConformanceFact]
     public void Nothing_expired_means_nothing_changes()
     {
         var item = _queue.Enqueue("build");
@@ -43,7 +37,7 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Equal(WorkItemStatus.Leased, _queue.Find(item.Id)!.Status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void One_hundred_expired_leases_are_requeued_and_can_be_leased_again()
     {
         var items = _queue.EnqueueRange(Enumerable.Range(0, 100).Select(i => new WorkItemRequest("job") { Id = $"item-{i:D3}" }));
@@ -83,7 +77,7 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Equal(2, again.Attempt);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Ten_thousand_expired_leases_are_recovered_in_batches_with_limits_respected()
     {
         const int Count = 10_000;
@@ -111,7 +105,7 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Equal(0, new RecoverySweep(_store, _clock).ScanAndRecover().ExpiredFound);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_expired_lease_on_the_last_attempt_fails_the_item_with_an_error_saying_so()
     {
         var item = _queue.Enqueue(new WorkItemRequest("build") { MaxAttempts = 2 });
@@ -133,7 +127,7 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Null(worker.TryAcquire(item.Id, TenSeconds));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_lease_renewed_between_the_scan_and_the_update_is_left_alone()
     {
         var item = _queue.Enqueue("build");
@@ -166,7 +160,7 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Equal(WorkItemStatus.Succeeded, worker.Release(renewed, success: true, output: "ran once"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_takeover_between_the_scan_and_the_update_is_left_alone_because_the_epoch_changed()
     {
         var item = _queue.Enqueue("build");
@@ -196,7 +190,7 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Equal(WorkItemStatus.Succeeded, successor.Release(taken!, success: true));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void No_write_lock_is_held_between_the_scan_and_the_update_so_other_writers_get_in()
     {
         using var impatient = AgentOsStore.Open(_store.DatabasePath, new StoreOptions { BusyTimeout = TimeSpan.Zero, AllowShortBusyTimeout = true });
@@ -221,13 +215,18 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Equal(3, writes);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_batch_the_store_refuses_is_counted_as_an_error_and_changes_nothing()
     {
         _queue.EnqueueRange(Enumerable.Range(0, 5).Select(i => new WorkItemRequest("job") { Id = $"item-{i}" }));
         LeaseAllExpiringAt(Start + TenSeconds);
         _clock.Advance(TenSeconds);
-        Execute("CREATE TRIGGER refuse_recovery BEFORE UPDATE OF status ON work_items BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END");
+        Execute(Database.Choose(
+            sqlite: "CREATE TRIGGER refuse_recovery BEFORE UPDATE OF status ON work_items BEGIN SELECT RAISE(ABORT, 'simulated disk full'); END",
+            postgreSql: """
+                CREATE FUNCTION refuse_recovery() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated disk full'; END $$;
+                CREATE TRIGGER refuse_recovery BEFORE UPDATE OF status ON work_items FOR EACH ROW EXECUTE FUNCTION refuse_recovery();
+                """));
 
         var stats = new RecoverySweep(_store, _clock).ScanAndRecover();
 
@@ -236,11 +235,11 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Equal(1, stats.Errors);
         Assert.Contains("simulated disk full", Assert.Single(stats.ErrorMessages), StringComparison.Ordinal);
         Assert.Equal(5, CountWhere("status = 'leased'"));
-        Execute("DROP TRIGGER refuse_recovery");
+        Execute(Database.Choose(sqlite: "DROP TRIGGER refuse_recovery", postgreSql: "DROP TRIGGER refuse_recovery ON work_items"));
         Assert.Equal(5, new RecoverySweep(_store, _clock).ScanAndRecover().Recovered);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_cancelled_sweep_throws_and_changes_nothing()
     {
         var item = _queue.Enqueue("build");
@@ -255,7 +254,7 @@ public sealed class RecoverySweepTests : IDisposable
         Assert.Equal(1, (await new RecoverySweep(_store, _clock).ScanAndRecoverAsync()).Recovered);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_batch_size_out_of_range_is_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new RecoverySweep(_store, _clock, new RecoverySweepOptions { BatchSize = 0 }));
@@ -263,24 +262,18 @@ public sealed class RecoverySweepTests : IDisposable
     }
 
     // Test setup only: puts every pending item under an expiring lease in one statement, as many crashed workers would leave them.
-    private void LeaseAllExpiringAt(DateTimeOffset expires)
-    {
-        using var connection = (SqliteConnection)_store.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE work_items
-            SET status = 'leased', lease_holder = 'crashed-' || (rowid % 16), lease_epoch = lease_epoch + 1, attempts = attempts + 1,
-                lease_acquired_at_ms = $acquired, lease_expires_at_ms = $expires
-            WHERE status = 'pending'
-            """;
-        command.Parameters.AddWithValue("$acquired", Start.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$expires", expires.ToUnixTimeMilliseconds());
-        command.ExecuteNonQuery();
-    }
+    private void LeaseAllExpiringAt(DateTimeOffset expires) => Execute(string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"""
+        UPDATE work_items
+        SET status = 'leased', lease_holder = 'crashed-' || substr(work_item_id, length(work_item_id), 1), lease_epoch = lease_epoch + 1,
+            attempts = attempts + 1, lease_acquired_at_ms = {Start.ToUnixTimeMilliseconds()}, lease_expires_at_ms = {expires.ToUnixTimeMilliseconds()}
+        WHERE status = 'pending'
+        """));
 
     private void Execute(string sql)
     {
-        using var connection = (SqliteConnection)_store.OpenConnection();
+        using var connection = _store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
@@ -288,9 +281,13 @@ public sealed class RecoverySweepTests : IDisposable
 
     private long CountWhere(string condition)
     {
-        using var connection = (SqliteConnection)_store.OpenConnection();
+        using var connection = _store.OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT count(*) FROM work_items WHERE {condition}";
-        return (long)command.ExecuteScalar()!;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
+
+public sealed class RecoverySweepTests_Sqlite(SqliteProvider provider) : RecoverySweepTests<SqliteProvider>(provider);
+
+public sealed class RecoverySweepTests_PostgreSql(PostgreSqlProvider provider) : RecoverySweepTests<PostgreSqlProvider>(provider);

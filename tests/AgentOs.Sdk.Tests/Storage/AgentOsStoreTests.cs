@@ -1,7 +1,6 @@
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Storage;
 
@@ -86,71 +85,6 @@ public sealed class AgentOsStoreTests : IDisposable
     }
 
     [Fact]
-    public void Reopening_applies_nothing_twice_and_records_the_migration_once()
-    {
-        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-29T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var path = _temp.Combine("a.db");
-        using (AgentOsStore.Open(path, new StoreOptions { TimeProvider = clock }))
-        {
-        }
-
-        clock.Advance(TimeSpan.FromDays(1));
-        using var store = AgentOsStore.Open(path, new StoreOptions { TimeProvider = clock });
-
-        using var connection = (SqliteConnection)store.OpenConnection();
-        Assert.Equal(1L, Scalar(connection, "SELECT count(*) FROM schema_version WHERE version = '0.24'"));
-        Assert.Equal(
-            DateTimeOffset.Parse("2026-01-29T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(),
-            Scalar(connection, "SELECT applied_at_ms FROM schema_version WHERE version = '0.24'"));
-    }
-
-    [Fact]
-    public void Many_threads_opening_a_fresh_database_at_once_migrate_it_exactly_once()
-    {
-        var path = _temp.Combine("fresh.db");
-        using var start = new Barrier(8);
-        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
-
-        // Dedicated threads, not the thread pool: a barrier of 8 on a 2-core pool waits for thread injection.
-        var threads = Enumerable.Range(0, 8).Select(_ => new Thread(() =>
-        {
-            try
-            {
-                start.SignalAndWait();
-                // Pooling off: each opener gets its own SQLite connection, as separate processes would.
-                using var store = AgentOsStore.Open(path, new StoreOptions { Pooling = false });
-                Assert.Equal(StoreSchema.CurrentVersion, store.SchemaVersion);
-            }
-            catch (Exception ex)
-            {
-                errors.Add(ex);
-            }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-
-        Assert.Empty(errors);
-        using var check = AgentOsStore.Open(path);
-        using var connection = (SqliteConnection)check.OpenConnection();
-        Assert.Equal((long)StoreSchemaMigrationCount(), Scalar(connection, "SELECT count(*) FROM schema_version"));
-    }
-
-    [Fact]
-    public void A_newer_schema_is_refused_with_the_versions_named()
-    {
-        var path = _temp.Combine("a.db");
-        using (var store = AgentOsStore.Open(path))
-        using (var connection = (SqliteConnection)store.OpenConnection())
-        {
-            Execute(connection, "INSERT INTO schema_version VALUES ('9.1', 9, 1, 'from the future', 'x', 0)");
-        }
-
-        var ex = Assert.Throws<StoreException>(() => AgentOsStore.Open(path));
-        Assert.Contains("9.1", ex.Message, StringComparison.Ordinal);
-        Assert.Contains(Path.GetFullPath(path), ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void A_database_of_another_application_is_refused_and_left_unchanged()
     {
         var path = _temp.Combine("other.db");
@@ -193,17 +127,6 @@ public sealed class AgentOsStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_database_is_not_created_when_creation_is_off()
-    {
-        var path = _temp.Combine("missing.db");
-
-        var ex = Assert.Throws<StoreException>(() => AgentOsStore.Open(path, new StoreOptions { CreateIfMissing = false }));
-
-        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(path));
-    }
-
-    [Fact]
     public void Checkpoint_sequence_numbers_are_unique_per_task()
     {
         using var store = AgentOsStore.Open(_temp.Combine("a.db"));
@@ -227,9 +150,6 @@ public sealed class AgentOsStoreTests : IDisposable
         Assert.False(SchemaVersion.TryParse("v0.24", out _));
         Assert.Throws<FormatException>(() => SchemaVersion.Parse("abc"));
     }
-
-    private static int StoreSchemaMigrationCount() =>
-        typeof(StoreSchema).Assembly.GetManifestResourceNames().Count(n => n.StartsWith("AgentOs.Sdk.Storage.Migrations.", StringComparison.Ordinal));
 
     private static long Scalar(SqliteConnection connection, string sql)
     {
