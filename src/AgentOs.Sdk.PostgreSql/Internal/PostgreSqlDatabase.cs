@@ -38,6 +38,14 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         // The password must never come back out of a connection's ConnectionString.
         builder.ConnectionStringBuilder.PersistSecurityInfo = false;
         builder.ConnectionStringBuilder.ApplicationName ??= "AgentOs.Sdk";
+        if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+        {
+            // The store runs a handful of statements over and over (claim, release, renew, checkpoint...): let the server
+            // parse and plan each once per connection instead of on every call. "Max Auto Prepare=0" in the connection
+            // string turns it off (for a pooler in transaction mode that cannot keep prepared statements).
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+
         return new PostgreSqlDatabase(endpoint, settings, builder.Build());
     }
 

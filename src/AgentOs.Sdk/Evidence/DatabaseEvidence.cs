@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Evidence;
@@ -47,13 +48,14 @@ internal sealed class DatabaseEvidence(EvidenceOptions options)
 
         try
         {
-            using var connection = OpenReadOnly(fullPath);
+            var access = SqliteReadOnlyConnection.ChooseAccess(fullPath);
+            using var connection = OpenReadOnly(fullPath, access);
             // One read transaction: every section describes the same instant, even while a writer goes on.
             using var snapshot = connection.BeginTransaction(deferred: true);
             Scalar(connection, "SELECT count(*) FROM sqlite_schema");
             WithStatus(evidence, "ok", null);
 
-            evidence["sqlite"] = Section(() => ReadSqlite(connection));
+            evidence["sqlite"] = Section(() => ReadSqlite(connection, access));
             evidence["table_counts"] = Section(() => ReadTableCounts(connection));
             foreach (var (table, key, order) in RecentTables)
             {
@@ -80,28 +82,10 @@ internal sealed class DatabaseEvidence(EvidenceOptions options)
         }
     }
 
-    private SqliteConnection OpenReadOnly(string path)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-            // The driver retries a busy statement for this many seconds on top of busy_timeout: keep it near the lock timeout.
-            DefaultTimeout = (int)Math.Max(1, Math.Ceiling(options.LockTimeout.TotalSeconds)),
-        }.ToString());
-        try
-        {
-            connection.Open();
-            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)options.LockTimeout.TotalMilliseconds}"));
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    // The one careful read-only open (as the health check's): a closed WAL store is read immutable and a live one with
+    // readonly_shm, so that describing a database never leaves -wal or -shm files beside it.
+    private SqliteConnection OpenReadOnly(string path, SqliteReadAccess access) =>
+        SqliteReadOnlyConnection.Open(path, access, options.LockTimeout);
 
     private static JsonObject WithStatus(JsonObject evidence, string status, string? error)
     {
@@ -136,12 +120,13 @@ internal sealed class DatabaseEvidence(EvidenceOptions options)
         }
     }
 
-    private JsonObject ReadSqlite(SqliteConnection connection)
+    private JsonObject ReadSqlite(SqliteConnection connection, SqliteReadAccess access)
     {
         var sqlite = new JsonObject
         {
             ["sqlite_version"] = connection.ServerVersion,
-            ["journal_mode"] = Convert.ToString(Scalar(connection, "PRAGMA journal_mode"), CultureInfo.InvariantCulture),
+            // An immutable open reports "delete"; it is chosen only for a file whose header says WAL, so say what the file is.
+            ["journal_mode"] = access == SqliteReadAccess.Immutable ? "wal" : Convert.ToString(Scalar(connection, "PRAGMA journal_mode"), CultureInfo.InvariantCulture),
             ["page_size"] = Int(Scalar(connection, "PRAGMA page_size")),
             ["page_count"] = Int(Scalar(connection, "PRAGMA page_count")),
             ["freelist_count"] = Int(Scalar(connection, "PRAGMA freelist_count")),

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Storage.Providers;
 
 
 namespace AgentOs.Sdk.Idempotency;
@@ -41,6 +42,10 @@ public sealed class IdempotencyStore : IDisposable
 
     private const string LookupSql = $"SELECT {Columns} FROM idempotency_keys WHERE idempotency_key = @key";
 
+    // Inside the claim's write transaction: on a server store the row stays locked until the claim commits, so two hosts
+    // that both read a failed or in-doubt key cannot both take it over (SQLite's write transaction excludes them already).
+    private const string LookupLockedSql = $"{LookupSql} {StoreDialect.LockRows}";
+
     // The replay fast path reads only what a replay returns and what decides whether it may be replayed.
     private const string ReplaySql = "SELECT status, expires_at_ms, result, exit_code, error FROM idempotency_keys WHERE idempotency_key = @key";
 
@@ -48,6 +53,7 @@ public sealed class IdempotencyStore : IDisposable
         INSERT INTO idempotency_keys
             (idempotency_key, kind, status, owner, claimed_at_ms, claim_expires_at_ms, claim_epoch, description, created_at_ms, updated_at_ms)
         VALUES (@key, @kind, 'pending', @owner, @now, @claim_expires, 1, @description, @now, @now)
+        ON CONFLICT (idempotency_key) DO NOTHING
         """;
 
     private const string TakeClaimSql = """
@@ -462,6 +468,11 @@ public sealed class IdempotencyStore : IDisposable
             // the write lock this claim held (issue 14).
             RecordHit(key.Value);
         }
+        else if (result.Claim is { PreviousAttemptInDoubt: true } taken)
+        {
+            // Logged after the commit too: a logger may block, and nothing that may block runs under the write lock.
+            Diagnostics.AgentOsLog.ClaimInDoubtIf(_store.Logger, true, key.Value, taken.PreviousOwner, Owner, taken.Epoch);
+        }
 
         return result;
     }
@@ -475,9 +486,17 @@ public sealed class IdempotencyStore : IDisposable
         bool signalWaiters,
         Action<TaskCompletionSource> registered)
     {
-        // Inside the write transaction: the read and the claim happen under the write lock, so exactly one caller wins the key.
+        // Inside the write transaction: the read and the claim happen under the write lock (SQLite) or the row lock (a
+        // server store), so exactly one caller wins the key.
         var now = tx.UtcNowMilliseconds;
-        var existing = await FindAsync(tx, key.Value, now).ConfigureAwait(false);
+        var existing = await FindAsync(tx, key.Value, now, LookupLockedSql).ConfigureAwait(false);
+        while (existing is null && !await TryInsertClaimAsync(tx, key, options, now).ConfigureAwait(false))
+        {
+            // Another host inserted the key between our read and our insert (only a server store lets that happen): the
+            // insert waited for it to commit, so reading again sees its row, locked for us.
+            existing = await FindAsync(tx, key.Value, now, LookupLockedSql).ConfigureAwait(false);
+        }
+
         if (existing is { Status: IdempotencyStatus.Pending })
         {
             return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.HeldByOther, Record = existing };
@@ -488,28 +507,16 @@ public sealed class IdempotencyStore : IDisposable
             return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Completed, Record = existing };
         }
 
-        var claimExpires = now + (long)_options.ClaimDuration.TotalMilliseconds;
-        var command = tx.Command(existing is null ? InsertClaimSql : TakeClaimSql);
-        command.SetParameter("@key", key.Value);
-        command.SetParameter("@owner", Owner);
-        command.SetParameter("@now", now);
-        command.SetParameter("@claim_expires", claimExpires);
-        command.SetParameter("@description", options?.Description);
-        long epoch;
-        if (existing is null)
-        {
-            command.SetParameter("@kind", key.Kind);
-            await tx.ExecuteAsync(command).ConfigureAwait(false);
-            epoch = 1;
-        }
-        else
+        var claimExpires = ClaimExpires(now);
+        long epoch = 1;
+        if (existing is not null)
         {
             // Failed and not replayed, expired, forced, or in doubt: a new claim, one epoch later.
+            var command = SetClaim(tx.Command(TakeClaimSql), key, options, now);
             epoch = Convert.ToInt64(await tx.ScalarAsync(command).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }
 
         var inDoubt = existing is { Status: IdempotencyStatus.InDoubt };
-        Diagnostics.AgentOsLog.ClaimInDoubtIf(_store.Logger, inDoubt, key.Value, existing?.Owner, Owner, epoch);
         var claim = new IdempotencyClaim
         {
             Key = key,
@@ -531,6 +538,23 @@ public sealed class IdempotencyStore : IDisposable
 
         return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Acquired, Claim = claim };
     }
+
+    /// <summary>Inserts a first claim on a key nobody has claimed; false when another transaction inserted it first.</summary>
+    private async ValueTask<bool> TryInsertClaimAsync(StoreTransaction tx, IdempotencyKey key, IdempotencyExecuteOptions? options, long now)
+    {
+        var command = SetClaim(tx.Command(InsertClaimSql), key, options, now).SetParameter("@kind", key.Kind);
+        return await tx.ExecuteAsync(command).ConfigureAwait(false) == 1;
+    }
+
+    private DbCommand SetClaim(DbCommand command, IdempotencyKey key, IdempotencyExecuteOptions? options, long now) =>
+        command
+            .SetParameter("@key", key.Value)
+            .SetParameter("@owner", Owner)
+            .SetParameter("@now", now)
+            .SetParameter("@claim_expires", ClaimExpires(now))
+            .SetParameter("@description", options?.Description);
+
+    private long ClaimExpires(long now) => now + (long)_options.ClaimDuration.TotalMilliseconds;
 
     private static bool IsReplayable(IdempotencyRecord record, long now, bool replayFailures)
     {
@@ -616,9 +640,9 @@ public sealed class IdempotencyStore : IDisposable
         }
     }
 
-    private static async ValueTask<IdempotencyRecord?> FindAsync(StoreTransaction tx, string key, long now)
+    private static async ValueTask<IdempotencyRecord?> FindAsync(StoreTransaction tx, string key, long now, string sql = LookupSql)
     {
-        var reader = await tx.ReaderAsync(tx.Command(LookupSql).SetParameter("@key", key)).ConfigureAwait(false);
+        var reader = await tx.ReaderAsync(tx.Command(sql).SetParameter("@key", key)).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             if (!await tx.ReadAsync(reader).ConfigureAwait(false))

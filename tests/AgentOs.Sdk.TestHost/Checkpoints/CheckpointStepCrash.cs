@@ -20,7 +20,7 @@ internal static class CheckpointStepCrash
             return 64;
         }
 
-        using var store = AgentOsStore.Open(args[0]);
+        using var store = StoreTarget.Open(args[0]);
         using var manager = new CheckpointManager(store);
         using (var done = JsonDocument.Parse("""{"done":1}"""))
         {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AgentOs.Sdk.Checkpoints;
-using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Sdk.TestHost.Checkpoints;
@@ -30,10 +29,7 @@ internal static class CheckpointWriter
         var synchronous = args.Length == 4 && args[3] == "normal" ? SynchronousMode.Normal : SynchronousMode.Full;
         try
         {
-            var options = new StoreOptions { Synchronous = synchronous };
-            using var store = PostgreSqlEndpoint.LooksLikeConnectionString(args[0])
-                ? AgentOsStore.Open(options.UsePostgreSql(args[0]))
-                : AgentOsStore.Open(args[0], options);
+            using var store = StoreTarget.Open(args[0], new StoreOptions { Synchronous = synchronous });
             using var manager = new CheckpointManager(store);
             var metadata = new Dictionary<string, string> { ["writer"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture) };
             Console.Out.WriteLine("ready");

@@ -1,17 +1,13 @@
 using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class CheckpointStepTests : IDisposable
+public abstract class CheckpointStepTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new();
-
-    private CheckpointManager Manager => _context.Manager;
-
-    public void Dispose() => _context.Dispose();
-
-    [Fact]
+    [ConformanceFact]
     public void Begin_records_a_pending_checkpoint_and_commit_verifies_it()
     {
         var step = Manager.BeginStep("task", "tool_call", metadata: new Dictionary<string, string> { ["tool"] = "grep" });
@@ -23,7 +19,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Empty(pending.Evidence);
         Assert.Null(pending.VerifiedAt);
 
-        _context.Clock.Advance(TimeSpan.FromSeconds(2));
+        Context.Clock.Advance(TimeSpan.FromSeconds(2));
         var committed = Manager.CommitStep(step, Json("""{"found":3}"""), Passing("grep -c x"));
 
         Assert.Equal(CheckpointStatus.Verified, committed.Status);
@@ -41,10 +37,10 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.True(step.IsCompleted);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_step_that_is_never_committed_stays_pending_and_is_never_the_resume_point()
     {
-        var done = _context.Create("task");
+        var done = Context.Create("task");
         var step = Manager.BeginStep("task", "second");
         // The process "dies" here: no commit, no dispose.
 
@@ -56,13 +52,13 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Contains("not committed", verify.Message, StringComparison.Ordinal);
 
         // The next worker numbers its checkpoints after the crashed step: no duplicate, no gap.
-        Assert.Equal(3, _context.Create("task").SequenceNumber);
+        Assert.Equal(3, Context.Create("task").SequenceNumber);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Disposing_an_uncommitted_step_abandons_it()
     {
-        var done = _context.Create("task");
+        var done = Context.Create("task");
         using (Manager.BeginStep("task", "second"))
         {
             // An exception would leave this block the same way.
@@ -75,7 +71,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal(TaskAuditEvents.StepAbandoned, Manager.ListAudits("task")[^1].EventType);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Disposing_asynchronously_abandons_too_and_a_committed_step_is_left_alone()
     {
         await using (var step = await Manager.BeginStepAsync("task", "first"))
@@ -90,7 +86,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal([CheckpointStatus.Verified, CheckpointStatus.Failed], (await Manager.ListCheckpointsAsync("task")).Select(c => c.Status));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_step_commits_once()
     {
         var step = Manager.BeginStep("task", "step");
@@ -102,7 +98,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal(CheckpointStatus.Verified, Manager.GetCheckpoint(step.CheckpointId)!.Status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_abandoned_step_cannot_be_committed()
     {
         var step = Manager.BeginStep("task", "step");
@@ -112,7 +108,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal(CheckpointStatus.Failed, Manager.GetCheckpoint(step.CheckpointId)!.Status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_step_with_failing_evidence_commits_as_failed()
     {
         var step = Manager.BeginStep("task", "step");
@@ -124,7 +120,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Null(Manager.GetLastVerifiedCheckpoint("task"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Steps_keep_the_numbers_they_began_with_whatever_order_they_commit_in()
     {
         var first = Manager.BeginStep("task", "a");
@@ -137,13 +133,13 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal(2, Manager.GetLastVerifiedCheckpoint("task")!.Snapshot.GetProperty("n").GetInt32());
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Abandoning_pending_steps_after_a_crash_retires_them_with_the_reason()
     {
-        _context.Create("task");
+        Context.Create("task");
         var crashed1 = Manager.BeginStep("task", "a");
         var crashed2 = Manager.BeginStep("task", "b");
-        _context.Create("other");
+        Context.Create("other");
         var elsewhere = Manager.BeginStep("other", "c");
 
         var count = Manager.AbandonPendingSteps("task", "worker 7 died");
@@ -163,10 +159,10 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal(0, Manager.AbandonPendingSteps("task", "again"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_step_belongs_to_the_manager_that_began_it()
     {
-        using var other = new CheckpointManager(_context.Store);
+        using var other = new CheckpointManager(Context.Store);
         var step = Manager.BeginStep("task", "step");
 
         var ex = Assert.Throws<ArgumentException>(() => other.CommitStep(step, Json("{}"), Passing()));
@@ -175,7 +171,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal(CheckpointStatus.Verified, Manager.CommitStep(step, Json("{}"), Passing()).Status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_cancelled_commit_leaves_the_step_pending_and_committable()
     {
         var step = Manager.BeginStep("task", "step");
@@ -189,7 +185,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal(CheckpointStatus.Verified, (await Manager.CommitStepAsync(step, Json("{}"), Passing())).Status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_typed_snapshot_can_be_committed()
     {
         var step = Manager.BeginStep("task", "step");
@@ -199,3 +195,7 @@ public sealed class CheckpointStepTests : IDisposable
         Assert.Equal("c2", Manager.GetLastVerifiedCheckpoint("task")!.GetSnapshot(TestJsonContext.Default.ResumeState)!.Cursor);
     }
 }
+
+public sealed class CheckpointStepTests_Sqlite(SqliteProvider provider) : CheckpointStepTests<SqliteProvider>(provider);
+
+public sealed class CheckpointStepTests_PostgreSql(PostgreSqlProvider provider) : CheckpointStepTests<PostgreSqlProvider>(provider);

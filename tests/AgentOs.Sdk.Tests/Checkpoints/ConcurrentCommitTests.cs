@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using AgentOs.Sdk.Checkpoints;
 using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class ConcurrentCommitTests : IDisposable
+public abstract class ConcurrentCommitTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new(storeOptions: new StoreOptions { Synchronous = SynchronousMode.Normal });
-
-    public void Dispose() => _context.Dispose();
+    protected override void ConfigureStore(StoreOptions options) => options.Synchronous = SynchronousMode.Normal;
 
     /// <summary>Runs <paramref name="work"/> on <paramref name="threads"/> dedicated threads released together by a barrier.</summary>
     private static List<Exception> RunTogether(int threads, Action<int> work)
@@ -42,7 +42,7 @@ public sealed class ConcurrentCommitTests : IDisposable
         Assert.Equal(expected, checkpoints.Select(c => c.Id).Distinct().Count());
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Sixteen_threads_committing_to_one_task_through_one_manager_get_1_to_N()
     {
         const int Threads = 16, PerThread = 20;
@@ -52,24 +52,28 @@ public sealed class ConcurrentCommitTests : IDisposable
         {
             for (var i = 0; i < PerThread; i++)
             {
-                numbers.Add(_context.Manager.CreateCheckpoint("task", "step", Json($$"""{"thread":{{thread}},"i":{{i}}}"""), Passing()).SequenceNumber);
+                numbers.Add(Context.Manager.CreateCheckpoint("task", "step", Json($$"""{"thread":{{thread}},"i":{{i}}}"""), Passing()).SequenceNumber);
             }
         });
 
         Assert.Empty(errors);
         Assert.Equal(Enumerable.Range(1, Threads * PerThread).Select(n => (long)n), numbers.Order());
-        AssertOneToN(_context.Manager.ListCheckpoints("task"), Threads * PerThread);
+        AssertOneToN(Context.Manager.ListCheckpoints("task"), Threads * PerThread);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Eight_writers_with_their_own_stores_and_managers_like_separate_processes_get_1_to_N()
     {
         const int Writers = 8, PerWriter = 15;
 
         var errors = RunTogether(Writers, writer =>
         {
-            // Pooling off and a store per writer: nothing is shared in-process except the file, as between processes.
-            using var store = AgentOsStore.Open(_context.Store.DatabasePath, new StoreOptions { Pooling = false, Synchronous = SynchronousMode.Normal });
+            // Pooling off and a store per writer: nothing is shared in-process except the database, as between processes.
+            var store = Database.Open(options =>
+            {
+                options.Pooling = false;
+                options.Synchronous = SynchronousMode.Normal;
+            });
             using var manager = new CheckpointManager(store, new CheckpointManagerOptions { AuditCheckpointCreation = true });
             for (var i = 0; i < PerWriter; i++)
             {
@@ -86,13 +90,13 @@ public sealed class ConcurrentCommitTests : IDisposable
         });
 
         Assert.Empty(errors);
-        var checkpoints = _context.Manager.ListCheckpoints("task");
+        var checkpoints = Context.Manager.ListCheckpoints("task");
         AssertOneToN(checkpoints, Writers * PerWriter);
         Assert.All(checkpoints, c => Assert.Equal(CheckpointStatus.Verified, c.Status));
-        Assert.Equal(Writers * PerWriter, _context.Manager.ListAudits("task", 1000).Count(a => a.EventType is TaskAuditEvents.CheckpointCreated or TaskAuditEvents.CheckpointCommitted));
+        Assert.Equal(Writers * PerWriter, Context.Manager.ListAudits("task", 1000).Count(a => a.EventType is TaskAuditEvents.CheckpointCreated or TaskAuditEvents.CheckpointCommitted));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Twenty_threads_racing_on_many_tasks_number_each_task_independently()
     {
         const int Threads = 20, Tasks = 4, PerThread = 8;
@@ -101,7 +105,7 @@ public sealed class ConcurrentCommitTests : IDisposable
         {
             for (var i = 0; i < PerThread; i++)
             {
-                _context.Manager.CreateCheckpoint($"task-{(thread + i) % Tasks}", "step", Json("{}"), Passing());
+                Context.Manager.CreateCheckpoint($"task-{(thread + i) % Tasks}", "step", Json("{}"), Passing());
             }
         });
 
@@ -109,7 +113,11 @@ public sealed class ConcurrentCommitTests : IDisposable
         var perTask = Threads * PerThread / Tasks;
         for (var t = 0; t < Tasks; t++)
         {
-            AssertOneToN(_context.Manager.ListCheckpoints($"task-{t}"), perTask);
+            AssertOneToN(Context.Manager.ListCheckpoints($"task-{t}"), perTask);
         }
     }
 }
+
+public sealed class ConcurrentCommitTests_Sqlite(SqliteProvider provider) : ConcurrentCommitTests<SqliteProvider>(provider);
+
+public sealed class ConcurrentCommitTests_PostgreSql(PostgreSqlProvider provider) : ConcurrentCommitTests<PostgreSqlProvider>(provider);

@@ -1,18 +1,14 @@
 using System.Text.Json;
 using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class CreateCheckpointTests : IDisposable
+public abstract class CreateCheckpointTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new();
-
-    private CheckpointManager Manager => _context.Manager;
-
-    public void Dispose() => _context.Dispose();
-
-    [Fact]
+    [ConformanceFact]
     public void A_checkpoint_is_stored_verified_with_sequence_1_and_its_task_row_is_created()
     {
         var metadata = new Dictionary<string, string> { ["model"] = "gpt", ["attempt"] = "1" };
@@ -47,10 +43,10 @@ public sealed class CreateCheckpointTests : IDisposable
         Assert.Empty(Manager.ListAudits("task-1"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_created_checkpoint_is_audited_when_asked()
     {
-        using var audited = new CheckpointManager(_context.Store, new CheckpointManagerOptions { AuditCheckpointCreation = true });
+        using var audited = new CheckpointManager(Context.Store, new CheckpointManagerOptions { AuditCheckpointCreation = true });
 
         var created = audited.CreateCheckpoint("task", "plan", Json("{}"), [new CommandExitEvidence("make", 2)]);
 
@@ -62,21 +58,21 @@ public sealed class CreateCheckpointTests : IDisposable
         Assert.Contains("\"status\":\"failed\"", audit.Payload, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Sequence_numbers_count_per_task()
     {
-        var a1 = _context.Create("a");
-        var b1 = _context.Create("b");
-        var a2 = _context.Create("a");
-        var a3 = _context.Create("a");
-        var b2 = _context.Create("b");
+        var a1 = Context.Create("a");
+        var b1 = Context.Create("b");
+        var a2 = Context.Create("a");
+        var a3 = Context.Create("a");
+        var b2 = Context.Create("b");
 
         Assert.Equal([1L, 2L, 3L], new[] { a1, a2, a3 }.Select(c => c.SequenceNumber));
         Assert.Equal([1L, 2L], new[] { b1, b2 }.Select(c => c.SequenceNumber));
         Assert.Equal([1L, 2L, 3L], Manager.ListCheckpoints("a").Select(c => c.SequenceNumber));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_empty_evidence_pack_is_recorded_but_never_verified()
     {
         // The peer counted an empty pack as verified.
@@ -89,17 +85,17 @@ public sealed class CreateCheckpointTests : IDisposable
         Assert.False(Manager.VerifyEvidence([]).IsVerified);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void The_database_itself_refuses_a_verified_row_with_an_empty_pack()
     {
-        var checkpoint = _context.Create("task");
+        var checkpoint = Context.Create("task");
 
-        var ex = Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() =>
-            _context.Execute($"UPDATE checkpoints SET evidence = '[]' WHERE checkpoint_id = '{checkpoint.Id}'"));
-        Assert.Contains("CHECK constraint failed", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.ThrowsAny<System.Data.Common.DbException>(() =>
+            Context.Execute($"UPDATE checkpoints SET evidence = '[]' WHERE checkpoint_id = '{checkpoint.Id}'"));
+        Assert.Contains(Database.Choose("CHECK constraint failed", "violates check constraint"), ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_killed_command_is_not_verified_when_success_was_expected()
     {
         // The peer verified "command exit" evidence whatever the exit code was; 137 is SIGKILL.
@@ -111,7 +107,7 @@ public sealed class CreateCheckpointTests : IDisposable
         Assert.Null(Manager.GetLastVerifiedCheckpoint("task"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_typed_snapshot_round_trips_through_source_generated_metadata()
     {
         var state = new ResumeState(7, "page-7", ["fetch", "parse"]);
@@ -126,28 +122,28 @@ public sealed class CreateCheckpointTests : IDisposable
         Assert.Equal(7, created.Snapshot.GetProperty("step").GetInt32());
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_unknown_work_item_is_refused_by_name_and_nothing_is_written()
     {
         var ex = Assert.Throws<ArgumentException>(() =>
             Manager.CreateCheckpoint("task", "step", Json("{}"), Passing(), workItemId: "wi-missing"));
 
         Assert.Contains("wi-missing", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0L, _context.Scalar("SELECT count(*) FROM checkpoints"));
-        Assert.Equal(0L, _context.Scalar("SELECT count(*) FROM tasks"));
+        Assert.Equal(0L, Context.Scalar("SELECT count(*) FROM checkpoints"));
+        Assert.Equal(0L, Context.Scalar("SELECT count(*) FROM tasks"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_work_item_that_exists_is_recorded()
     {
-        _context.Execute("INSERT INTO work_items (work_item_id, created_at_ms, updated_at_ms) VALUES ('wi-1', 0, 0)");
+        Context.Execute("INSERT INTO work_items (work_item_id, created_at_ms, updated_at_ms) VALUES ('wi-1', 0, 0)");
 
         var checkpoint = Manager.CreateCheckpoint("task", "step", Json("{}"), Passing(), workItemId: "wi-1");
 
         Assert.Equal("wi-1", Manager.GetCheckpoint(checkpoint.Id)!.WorkItemId);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Bad_arguments_are_refused_before_anything_is_written()
     {
         Assert.Throws<ArgumentException>(() => Manager.CreateCheckpoint(" ", "step", Json("{}"), Passing()));
@@ -156,10 +152,10 @@ public sealed class CreateCheckpointTests : IDisposable
         var undefined = Assert.Throws<ArgumentException>(() => Manager.CreateCheckpoint("task", "step", default(JsonElement), Passing()));
         Assert.Contains("undefined", undefined.Message, StringComparison.Ordinal);
 
-        Assert.Equal(0L, _context.Scalar("SELECT count(*) FROM checkpoints"));
+        Assert.Equal(0L, Context.Scalar("SELECT count(*) FROM checkpoints"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task The_async_form_records_the_same_and_a_cancelled_call_writes_nothing()
     {
         var created = await Manager.CreateCheckpointAsync("task", "step", Json("""{"a":1}"""), Passing());
@@ -174,15 +170,19 @@ public sealed class CreateCheckpointTests : IDisposable
         Assert.Single(await Manager.ListCheckpointsAsync("task"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Created_time_comes_from_the_clock_in_milliseconds()
     {
-        _context.Create("task");
-        _context.Clock.Advance(TimeSpan.FromMinutes(5));
+        Context.Create("task");
+        Context.Clock.Advance(TimeSpan.FromMinutes(5));
 
-        var second = _context.Create("task");
+        var second = Context.Create("task");
 
         Assert.Equal(Start.AddMinutes(5).ToUnixTimeMilliseconds(), second.CreatedAt.ToUnixTimeMilliseconds());
-        Assert.Equal(Start.AddMinutes(5).ToUnixTimeMilliseconds(), _context.Scalar("SELECT created_at_ms FROM checkpoints WHERE sequence_number = 2"));
+        Assert.Equal(Start.AddMinutes(5).ToUnixTimeMilliseconds(), Context.Scalar("SELECT created_at_ms FROM checkpoints WHERE sequence_number = 2"));
     }
 }
+
+public sealed class CreateCheckpointTests_Sqlite(SqliteProvider provider) : CreateCheckpointTests<SqliteProvider>(provider);
+
+public sealed class CreateCheckpointTests_PostgreSql(PostgreSqlProvider provider) : CreateCheckpointTests<PostgreSqlProvider>(provider);

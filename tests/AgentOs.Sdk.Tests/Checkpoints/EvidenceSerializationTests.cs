@@ -2,18 +2,16 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 // AgentOs.Sdk.Tests.Evidence (the failure-evidence tests) is a namespace: name the checkpoint type explicitly.
 using CheckpointEvidence = AgentOs.Sdk.Checkpoints.Evidence;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class EvidenceSerializationTests : IDisposable
+public abstract class EvidenceSerializationTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new();
-
-    public void Dispose() => _context.Dispose();
-
     private static EvidencePack EveryKind() =>
     [
         new ArtifactExistsEvidence("out/report.json"),
@@ -23,12 +21,12 @@ public sealed class EvidenceSerializationTests : IDisposable
         new CustomEvidence("http_200", Json("""{"url":"https://example.test/health"}""")),
     ];
 
-    [Fact]
+    [ConformanceFact]
     public void The_stored_evidence_names_every_type_as_a_snake_case_string()
     {
-        var checkpoint = _context.Manager.CreateCheckpoint("task", "step", Json("{}"), EveryKind());
+        var checkpoint = Context.Manager.CreateCheckpoint("task", "step", Json("{}"), EveryKind());
 
-        var stored = (string)_context.Scalar("SELECT evidence FROM checkpoints WHERE checkpoint_id = $id", ("$id", checkpoint.Id))!;
+        var stored = (string)Context.Scalar($"SELECT evidence FROM checkpoints WHERE checkpoint_id = '{checkpoint.Id}'")!;
 
         using var document = JsonDocument.Parse(stored);
         var types = document.RootElement.EnumerateArray().Select(item => item.GetProperty("type")).ToList();
@@ -39,13 +37,13 @@ public sealed class EvidenceSerializationTests : IDisposable
             stored);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Stored_evidence_reads_back_equal()
     {
         var pack = EveryKind();
-        var checkpoint = _context.Manager.CreateCheckpoint("task", "step", Json("{}"), pack);
+        var checkpoint = Context.Manager.CreateCheckpoint("task", "step", Json("{}"), pack);
 
-        var read = _context.Manager.GetCheckpoint(checkpoint.Id)!.Evidence;
+        var read = Context.Manager.GetCheckpoint(checkpoint.Id)!.Evidence;
 
         Assert.Equal(pack.Count, read.Count);
         for (var i = 0; i < pack.Count; i++)
@@ -54,7 +52,7 @@ public sealed class EvidenceSerializationTests : IDisposable
         }
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Each_discriminator_is_the_string_name_of_its_evidence_type()
     {
         var derived = typeof(CheckpointEvidence).GetCustomAttributes<JsonDerivedTypeAttribute>().ToList();
@@ -67,14 +65,14 @@ public sealed class EvidenceSerializationTests : IDisposable
         }
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Audit_payloads_write_statuses_and_evidence_types_as_strings()
     {
-        var checkpoint = _context.Manager.CreateCheckpoint("task", "step", Json("{}"), [new CommandExitEvidence("x", 0)]);
-        _context.Manager.VerifyCheckpoint(checkpoint.Id);
-        _context.Manager.SetTaskStatus("task", AgentTaskStatus.Running);
+        var checkpoint = Context.Manager.CreateCheckpoint("task", "step", Json("{}"), [new CommandExitEvidence("x", 0)]);
+        Context.Manager.VerifyCheckpoint(checkpoint.Id);
+        Context.Manager.SetTaskStatus("task", AgentTaskStatus.Running);
 
-        var audits = _context.Manager.ListAudits("task");
+        var audits = Context.Manager.ListAudits("task");
 
         var verified = audits.Single(a => a.EventType == TaskAuditEvents.CheckpointVerified);
         using var payload = JsonDocument.Parse(verified.Payload!);
@@ -86,13 +84,19 @@ public sealed class EvidenceSerializationTests : IDisposable
         Assert.Equal("""{"from_status":"pending","to_status":"running"}""", status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Statuses_are_stored_as_their_names()
     {
-        _context.Create("task");
-        _context.Manager.CreateCheckpoint("task", "step", Json("{}"), []);
-        _context.Manager.BeginStep("task", "step");
+        Context.Create("task");
+        Context.Manager.CreateCheckpoint("task", "step", Json("{}"), []);
+        Context.Manager.BeginStep("task", "step");
 
-        Assert.Equal("verified,failed,pending", _context.Scalar("SELECT group_concat(status, ',') FROM (SELECT status FROM checkpoints ORDER BY sequence_number)"));
+        Assert.Equal("verified,failed,pending", Context.Scalar(Database.Choose(
+            "SELECT group_concat(status, ',') FROM (SELECT status FROM checkpoints ORDER BY sequence_number)",
+            "SELECT string_agg(status, ',' ORDER BY sequence_number) FROM checkpoints")));
     }
 }
+
+public sealed class EvidenceSerializationTests_Sqlite(SqliteProvider provider) : EvidenceSerializationTests<SqliteProvider>(provider);
+
+public sealed class EvidenceSerializationTests_PostgreSql(PostgreSqlProvider provider) : EvidenceSerializationTests<PostgreSqlProvider>(provider);

@@ -1,50 +1,48 @@
 using System.Text.Json;
 using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class EvidenceVerificationTests : IDisposable
+public abstract class EvidenceVerificationTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new(options =>
+    protected override void ConfigureManager(CheckpointManagerOptions options)
     {
         options.EvidenceVerifiers.Add(new ThresholdVerifier());
         options.EvidenceVerifiers.Add(new ThrowingVerifier());
-    });
+    }
 
-    private CheckpointManager Manager => _context.Manager;
-
-    public void Dispose() => _context.Dispose();
-
-    [Fact]
+    [ConformanceFact]
     public void An_artifact_path_is_resolved_against_the_database_folder_not_the_current_directory()
     {
-        var relative = _context.WriteArtifact(Path.Combine("artifacts", "report.json"));
+        var relative = Context.WriteArtifact(Path.Combine("artifacts", "report.json"));
         Assert.False(File.Exists(Path.GetFullPath(relative)));
 
         Assert.True(Manager.VerifyEvidence([new ArtifactExistsEvidence(relative)]).IsVerified);
-        Assert.Equal(_context.StoreDirectory, Manager.BaseDirectory);
+        Assert.Equal(Context.StoreDirectory, Manager.BaseDirectory);
 
         var missing = Manager.VerifyEvidence([new ArtifactExistsEvidence("artifacts/missing.json")]);
         Assert.False(missing.IsVerified);
-        Assert.Contains(Path.Combine(_context.StoreDirectory, "artifacts", "missing.json"), missing.Error, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(Context.StoreDirectory, "artifacts", "missing.json"), missing.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void The_base_directory_can_be_set()
     {
-        var elsewhere = Directory.CreateDirectory(_context.Temp.Combine("work")).FullName;
+        var elsewhere = Directory.CreateDirectory(Context.Temp.Combine("work")).FullName;
         File.WriteAllText(Path.Combine(elsewhere, "out.txt"), "x");
-        using var manager = new CheckpointManager(_context.Store, new CheckpointManagerOptions { BaseDirectory = elsewhere });
+        using var manager = new CheckpointManager(Context.Store, new CheckpointManagerOptions { BaseDirectory = elsewhere });
 
         Assert.True(manager.VerifyEvidence([new ArtifactExistsEvidence("out.txt")]).IsVerified);
         Assert.False(Manager.VerifyEvidence([new ArtifactExistsEvidence("out.txt")]).IsVerified);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_file_hash_passes_only_for_the_intact_atomic_write_the_step_made()
     {
-        var path = Path.Combine(_context.StoreDirectory, "artifacts", "hashed.txt");
+        var path = Path.Combine(Context.StoreDirectory, "artifacts", "hashed.txt");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var written = AgentOs.Sdk.IO.AtomicFile.WriteAllText(path, "step output");
 
@@ -63,7 +61,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.Contains(path, tampered.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_command_passes_only_with_the_exit_code_it_was_expected_to_return()
     {
         Assert.True(Manager.VerifyEvidence([new CommandExitEvidence("grep -q x", 1, expectedExitCode: 1)]).IsVerified);
@@ -73,7 +71,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.False(Manager.VerifyEvidence([new CommandExitEvidence("worker", -1)]).IsVerified);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Every_item_must_hold_and_each_failure_is_reported()
     {
         var result = Manager.VerifyEvidence(
@@ -92,7 +90,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.Equal(Start, result.CheckedAt);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_database_row_is_found_by_parameterised_values()
     {
         Manager.SetTaskStatus("task-9", AgentTaskStatus.Running);
@@ -115,17 +113,17 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.Contains("no row of 'tasks' matches", wrongStatus.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Numbers_and_booleans_match_integer_columns()
     {
-        _context.Execute("INSERT INTO work_items (work_item_id, attempts, created_at_ms, updated_at_ms) VALUES ('wi', 2, 0, 0)");
+        Context.Execute("INSERT INTO work_items (work_item_id, attempts, created_at_ms, updated_at_ms) VALUES ('wi', 2, 0, 0)");
 
         Assert.True(Manager.VerifyEvidence([new DbRowEvidence("work_items", "attempts", 2)]).IsVerified);
         Assert.False(Manager.VerifyEvidence([new DbRowEvidence("work_items", "attempts", 3)]).IsVerified);
         Assert.True(Manager.VerifyEvidence([new DbRowEvidence("work_items", new Dictionary<string, JsonElement> { ["created_at_ms"] = Json("false") })]).IsVerified);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_unknown_table_or_column_fails_with_its_name()
     {
         var table = Manager.VerifyEvidence([new DbRowEvidence("no_such_table", "id", "1")]);
@@ -141,10 +139,10 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.False(internalTable.IsVerified);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Injection_through_a_table_a_column_or_a_value_changes_nothing()
     {
-        _context.Create("victim");
+        Context.Create("victim");
 
         var viaTable = Manager.VerifyEvidence([new DbRowEvidence("x; DROP TABLE tasks", "task_id", "victim")]);
         var viaTableComment = Manager.VerifyEvidence([new DbRowEvidence("tasks WHERE 1=1; DROP TABLE tasks; --", "task_id", "victim")]);
@@ -156,16 +154,18 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.Contains("the table 'x; DROP TABLE tasks' does not exist", viaTable.Error, StringComparison.Ordinal);
         Assert.Contains("does not exist in table 'tasks'", viaColumn.Error, StringComparison.Ordinal);
         Assert.Contains("no row of 'tasks' matches", viaValue.Error, StringComparison.Ordinal);
-        Assert.Equal(1L, _context.Scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'tasks'"));
-        Assert.Equal(1L, _context.Scalar("SELECT count(*) FROM tasks"));
-        Assert.Equal(1L, _context.Scalar("SELECT count(*) FROM checkpoints"));
+        Assert.Equal(1L, Context.Scalar(Database.Choose(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'tasks'",
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'tasks'")));
+        Assert.Equal(1L, Context.Scalar("SELECT count(*) FROM tasks"));
+        Assert.Equal(1L, Context.Scalar("SELECT count(*) FROM checkpoints"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_table_whose_name_needs_quoting_is_queried_correctly()
     {
-        _context.Execute("CREATE TABLE \"odd \"\"name\"\"\" (\"my col\" TEXT, \"sel\"\"ect\" INTEGER)");
-        _context.Execute("INSERT INTO \"odd \"\"name\"\"\" VALUES ('v', 5)");
+        Context.Execute("CREATE TABLE \"odd \"\"name\"\"\" (\"my col\" TEXT, \"sel\"\"ect\" INTEGER)");
+        Context.Execute("INSERT INTO \"odd \"\"name\"\"\" VALUES ('v', 5)");
 
         Assert.True(Manager.VerifyEvidence([new DbRowEvidence("odd \"name\"", new Dictionary<string, JsonElement>
         {
@@ -174,7 +174,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         })]).IsVerified);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Row_evidence_refuses_an_empty_match_and_non_scalar_values()
     {
         Assert.Throws<ArgumentException>(() => new DbRowEvidence("tasks", new Dictionary<string, JsonElement>()));
@@ -182,7 +182,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.Contains("tasks.task_id", nested.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Custom_evidence_is_checked_by_the_verifier_registered_for_its_kind()
     {
         Assert.True(Manager.VerifyEvidence([new CustomEvidence("threshold", Json("""{"score":0.9,"min":0.8}"""))]).IsVerified);
@@ -192,7 +192,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.Contains("0.5 is below 0.8", low.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Custom_evidence_of_an_unknown_kind_fails_with_a_clear_message()
     {
         var result = Manager.VerifyEvidence([new CustomEvidence("http_200", Json("""{"url":"http://x"}"""))]);
@@ -202,7 +202,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.Contains("EvidenceVerifiers", result.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_verifier_that_throws_fails_its_item_without_stopping_the_others()
     {
         var result = Manager.VerifyEvidence([new CustomEvidence("throws", Json("null")), new CommandExitEvidence("ok", 0)]);
@@ -212,18 +212,18 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.True(result.Items[1].Passed);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Two_verifiers_for_one_kind_are_refused()
     {
         var options = new CheckpointManagerOptions();
         options.EvidenceVerifiers.Add(new ThresholdVerifier());
         options.EvidenceVerifiers.Add(new ThresholdVerifier());
 
-        var ex = Assert.Throws<ArgumentException>(() => new CheckpointManager(_context.Store, options));
+        var ex = Assert.Throws<ArgumentException>(() => new CheckpointManager(Context.Store, options));
         Assert.Contains("'threshold'", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Evidence_arguments_are_validated()
     {
         Assert.Throws<ArgumentException>(() => new ArtifactExistsEvidence(""));
@@ -236,7 +236,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         Assert.Throws<ArgumentException>(() => new EvidencePack([new CommandExitEvidence("x", 0), null!]));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_pack_is_immutable_and_built_with_a_collection_expression()
     {
         EvidencePack pack = [new CommandExitEvidence("a", 0)];
@@ -269,3 +269,7 @@ public sealed class EvidenceVerificationTests : IDisposable
         public EvidenceItemResult Verify(CustomEvidence evidence, EvidenceVerificationContext context) => throw new InvalidOperationException("boom");
     }
 }
+
+public sealed class EvidenceVerificationTests_Sqlite(SqliteProvider provider) : EvidenceVerificationTests<SqliteProvider>(provider);
+
+public sealed class EvidenceVerificationTests_PostgreSql(PostgreSqlProvider provider) : EvidenceVerificationTests<PostgreSqlProvider>(provider);

@@ -1,18 +1,14 @@
 using AgentOs.Sdk.Checkpoints;
 using AgentOs.Sdk.IO;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class FileSha256EvidenceTests : IDisposable
+public abstract class FileSha256EvidenceTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new();
-
-    private CheckpointManager Manager => _context.Manager;
-
-    public void Dispose() => _context.Dispose();
-
-    private string PathOf(string relative) => Path.Combine(_context.StoreDirectory, relative);
+    private string PathOf(string relative) => Path.Combine(Context.StoreDirectory, relative);
 
     private AtomicWriteResult WriteAtomically(string relative, string content)
     {
@@ -20,7 +16,7 @@ public sealed class FileSha256EvidenceTests : IDisposable
         return AtomicFile.WriteAllText(PathOf(relative), content);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_file_written_atomically_passes_with_the_hash_it_was_written_with()
     {
         var write = WriteAtomically("out/report.json", """{"rows":3}""");
@@ -33,7 +29,7 @@ public sealed class FileSha256EvidenceTests : IDisposable
         Assert.True(Manager.VerifyEvidence([new FileSha256Evidence("out/report.json", write.Sha256.ToUpperInvariant())]).IsVerified);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_file_edited_in_place_after_the_write_fails()
     {
         var write = WriteAtomically("out/report.json", """{"rows":3}""");
@@ -46,7 +42,7 @@ public sealed class FileSha256EvidenceTests : IDisposable
         Assert.DoesNotContain("is intact", result.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_file_without_its_ok_marker_fails()
     {
         File.WriteAllText(PathOf("plain.txt"), "written without AtomicFile");
@@ -61,7 +57,7 @@ public sealed class FileSha256EvidenceTests : IDisposable
         Assert.Contains(".ok", plain.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Another_intact_write_to_the_same_path_fails_against_the_recorded_hash()
     {
         var first = WriteAtomically("state.json", """{"v":1}""");
@@ -74,7 +70,7 @@ public sealed class FileSha256EvidenceTests : IDisposable
         Assert.True(Manager.VerifyEvidence([new FileSha256Evidence("state.json")]).IsVerified);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_file_deleted_after_verification_is_caught_when_resuming()
     {
         var first = Manager.CreateCheckpoint("task", "step", Json("""{"n":1}"""), [FileSha256Evidence.FromWrite(WriteAtomically("a1.json", "1"))]);
@@ -85,3 +81,7 @@ public sealed class FileSha256EvidenceTests : IDisposable
         Assert.Equal(CheckpointStatus.Failed, Manager.GetCheckpoint(second.Id)!.Status);
     }
 }
+
+public sealed class FileSha256EvidenceTests_Sqlite(SqliteProvider provider) : FileSha256EvidenceTests<SqliteProvider>(provider);
+
+public sealed class FileSha256EvidenceTests_PostgreSql(PostgreSqlProvider provider) : FileSha256EvidenceTests<PostgreSqlProvider>(provider);

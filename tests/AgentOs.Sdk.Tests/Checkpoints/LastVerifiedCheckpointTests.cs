@@ -1,29 +1,24 @@
 using AgentOs.Sdk.Checkpoints;
-using Microsoft.Data.Sqlite;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class LastVerifiedCheckpointTests : IDisposable
+public abstract class LastVerifiedCheckpointTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new();
-
-    private CheckpointManager Manager => _context.Manager;
-
-    public void Dispose() => _context.Dispose();
-
     private Checkpoint CreateWithArtifact(string taskId, string artifact) =>
-        Manager.CreateCheckpoint(taskId, "step", Json("{}"), [new ArtifactExistsEvidence(_context.WriteArtifact(artifact)), new CommandExitEvidence("step", 0)]);
+        Manager.CreateCheckpoint(taskId, "step", Json("{}"), [new ArtifactExistsEvidence(Context.WriteArtifact(artifact)), new CommandExitEvidence("step", 0)]);
 
-    [Fact]
+    [ConformanceFact]
     public void An_artifact_deleted_after_verification_is_caught_and_the_older_checkpoint_is_resumed()
     {
         // The peer trusted the stored flag and restored from a checkpoint whose artifact was gone.
         var first = CreateWithArtifact("task", "a1.json");
         var second = CreateWithArtifact("task", "a2.json");
         Assert.Equal(CheckpointStatus.Verified, Manager.GetCheckpoint(second.Id)!.Status);
-        File.Delete(Path.Combine(_context.StoreDirectory, "a2.json"));
-        _context.Clock.Advance(TimeSpan.FromMinutes(1));
+        File.Delete(Path.Combine(Context.StoreDirectory, "a2.json"));
+        Context.Clock.Advance(TimeSpan.FromMinutes(1));
 
         var resume = Manager.GetLastVerifiedCheckpoint("task");
 
@@ -38,13 +33,13 @@ public sealed class LastVerifiedCheckpointTests : IDisposable
         Assert.Contains(second.Id, audit.Payload, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void It_walks_back_over_every_broken_checkpoint_and_returns_null_when_none_holds()
     {
         var checkpoints = Enumerable.Range(1, 4).Select(i => CreateWithArtifact("task", $"a{i}.json")).ToList();
         foreach (var i in new[] { 2, 3, 4 })
         {
-            File.Delete(Path.Combine(_context.StoreDirectory, $"a{i}.json"));
+            File.Delete(Path.Combine(Context.StoreDirectory, $"a{i}.json"));
         }
 
         Assert.Equal(checkpoints[0].Id, Manager.GetLastVerifiedCheckpoint("task")!.Id);
@@ -52,25 +47,25 @@ public sealed class LastVerifiedCheckpointTests : IDisposable
             [CheckpointStatus.Verified, CheckpointStatus.Failed, CheckpointStatus.Failed, CheckpointStatus.Failed],
             Manager.ListCheckpoints("task").Select(c => c.Status));
 
-        File.Delete(Path.Combine(_context.StoreDirectory, "a1.json"));
+        File.Delete(Path.Combine(Context.StoreDirectory, "a1.json"));
         Assert.Null(Manager.GetLastVerifiedCheckpoint("task"));
         Assert.Empty(Manager.ListCheckpoints("task", CheckpointStatus.Verified));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task The_async_form_finds_the_same_resume_point()
     {
         var first = CreateWithArtifact("task", "a1.json");
         CreateWithArtifact("task", "a2.json");
-        File.Delete(Path.Combine(_context.StoreDirectory, "a2.json"));
+        File.Delete(Path.Combine(Context.StoreDirectory, "a2.json"));
 
         Assert.Equal(first.Id, (await Manager.GetLastVerifiedCheckpointAsync("task"))!.Id);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Failed_and_pending_checkpoints_are_skipped_and_an_unknown_task_has_none()
     {
-        var verified = _context.Create("task");
+        var verified = Context.Create("task");
         Manager.CreateCheckpoint("task", "step", Json("{}"), [new CommandExitEvidence("x", 1)]);
         Manager.BeginStep("task", "step");
 
@@ -78,31 +73,13 @@ public sealed class LastVerifiedCheckpointTests : IDisposable
         Assert.Null(Manager.GetLastVerifiedCheckpoint("nobody"));
     }
 
-    [Fact]
-    public void The_lookup_is_one_seek_on_the_partial_index()
-    {
-        using var connection = (SqliteConnection)_context.Store.OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN QUERY PLAN " + CheckpointSql.SelectLastVerified;
-        command.Parameters.AddWithValue("$task", "task");
-        using var reader = command.ExecuteReader();
-        var plan = new List<string>();
-        while (reader.Read())
-        {
-            plan.Add(reader.GetString(3));
-        }
-
-        var step = Assert.Single(plan);
-        Assert.Contains("USING INDEX ix_checkpoints_last_verified (task_id=?)", step, StringComparison.Ordinal);
-    }
-
-    [Fact]
+    [ConformanceFact]
     public void Verify_checkpoint_records_failure_and_a_restored_artifact_verifies_again()
     {
         var checkpoint = CreateWithArtifact("task", "a.json");
-        var path = Path.Combine(_context.StoreDirectory, "a.json");
+        var path = Path.Combine(Context.StoreDirectory, "a.json");
         File.Delete(path);
-        _context.Clock.Advance(TimeSpan.FromSeconds(30));
+        Context.Clock.Advance(TimeSpan.FromSeconds(30));
 
         var failed = Manager.VerifyCheckpoint(checkpoint.Id);
 
@@ -115,7 +92,7 @@ public sealed class LastVerifiedCheckpointTests : IDisposable
         Assert.Equal(Start.AddSeconds(30), stored.VerifiedAt);
 
         File.WriteAllText(path, "back");
-        _context.Clock.Advance(TimeSpan.FromSeconds(30));
+        Context.Clock.Advance(TimeSpan.FromSeconds(30));
         var passed = Manager.VerifyCheckpoint(checkpoint.Id);
 
         Assert.True(passed.IsVerified);
@@ -128,7 +105,7 @@ public sealed class LastVerifiedCheckpointTests : IDisposable
             Manager.ListAudits("task").Select(a => a.EventType));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Verify_checkpoint_refuses_unknown_ids()
     {
         var ex = Assert.Throws<KeyNotFoundException>(() => Manager.VerifyCheckpoint("nope"));
@@ -137,3 +114,7 @@ public sealed class LastVerifiedCheckpointTests : IDisposable
         Assert.Null(Manager.GetCheckpoint("nope"));
     }
 }
+
+public sealed class LastVerifiedCheckpointTests_Sqlite(SqliteProvider provider) : LastVerifiedCheckpointTests<SqliteProvider>(provider);
+
+public sealed class LastVerifiedCheckpointTests_PostgreSql(PostgreSqlProvider provider) : LastVerifiedCheckpointTests<PostgreSqlProvider>(provider);

@@ -1,25 +1,22 @@
 using System.Globalization;
 using AgentOs.Sdk.Checkpoints;
 using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Tests.Conformance;
 using AgentOs.Sdk.Tests.TestSupport;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class MultiProcessCheckpointTests : IDisposable
+/// <summary>Real processes writing one database at once, and one SIGKILLed mid-step, on each provider.</summary>
+public abstract class MultiProcessCheckpointTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly TempDirectory _temp = new("agentos-checkpoints-mp-");
-
-    public void Dispose() => _temp.Dispose();
-
-    [Fact]
+    [ConformanceFact]
     public void Twenty_processes_writing_one_database_at_once_lose_no_write()
     {
         // The peer lost about 10% of the writes with 20 processes on one database.
         const int Processes = 20, PerProcess = 10;
-        var database = _temp.Combine("shared.db");
-        using (AgentOsStore.Open(database))
-        {
-        }
+        // Migrated already (the conformance database starts migrated): the children race on checkpoints, not on the schema.
+        var database = Database.ConnectionString;
 
         var children = new List<ChildProcess>();
         try
@@ -53,8 +50,7 @@ public sealed class MultiProcessCheckpointTests : IDisposable
             children.ForEach(child => child.Dispose());
         }
 
-        using var store = AgentOsStore.Open(database);
-        using var manager = new CheckpointManager(store);
+        using var manager = new CheckpointManager(Database.Open());
         var checkpoints = manager.ListCheckpoints("task");
         Assert.Equal(Enumerable.Range(1, Processes * PerProcess).Select(n => (long)n), checkpoints.Select(c => c.SequenceNumber));
         Assert.All(checkpoints, c => Assert.Equal(CheckpointStatus.Verified, c.Status));
@@ -64,10 +60,10 @@ public sealed class MultiProcessCheckpointTests : IDisposable
         Assert.All(perWriter, group => Assert.Equal(PerProcess, group.Count()));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_process_killed_in_the_middle_of_a_step_leaves_it_pending_and_never_verified()
     {
-        var database = _temp.Combine("crash.db");
+        var database = Database.ConnectionString;
         string pendingId;
         using (var child = ChildProcess.StartAssembly(BuiltProgram.TestHost, ["checkpoint-step-crash", database, "task"]))
         {
@@ -80,8 +76,7 @@ public sealed class MultiProcessCheckpointTests : IDisposable
             Assert.Equal(137, child.WaitForExit());
         }
 
-        using var store = AgentOsStore.Open(database);
-        using var manager = new CheckpointManager(store);
+        using var manager = new CheckpointManager(Database.Open());
         var checkpoints = manager.ListCheckpoints("task");
         Assert.Equal(2, checkpoints.Count);
         var pending = checkpoints.Single(c => c.Id == pendingId);
@@ -94,3 +89,7 @@ public sealed class MultiProcessCheckpointTests : IDisposable
         Assert.Equal(3, manager.CreateCheckpoint("task", "second", CheckpointTestContext.Json("{}"), CheckpointTestContext.Passing()).SequenceNumber);
     }
 }
+
+public sealed class MultiProcessCheckpointTests_Sqlite(SqliteProvider provider) : MultiProcessCheckpointTests<SqliteProvider>(provider);
+
+public sealed class MultiProcessCheckpointTests_PostgreSql(PostgreSqlProvider provider) : MultiProcessCheckpointTests<PostgreSqlProvider>(provider);

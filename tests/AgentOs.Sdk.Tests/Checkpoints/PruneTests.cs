@@ -1,23 +1,19 @@
 using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class PruneTests : IDisposable
+public abstract class PruneTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new();
-
-    private CheckpointManager Manager => _context.Manager;
-
-    public void Dispose() => _context.Dispose();
-
     private Checkpoint Failed(string taskId) => Manager.CreateCheckpoint(taskId, "step", Json("{}"), [new CommandExitEvidence("x", 1)]);
 
-    [Fact]
+    [ConformanceFact]
     public void Pruning_by_count_keeps_the_last_verified_checkpoint()
     {
         // The peer pruned by count alone and could delete the only resume point.
-        var verified = _context.Create("task");
+        var verified = Context.Create("task");
         for (var i = 0; i < 9; i++)
         {
             Failed("task");
@@ -33,15 +29,15 @@ public sealed class PruneTests : IDisposable
         Assert.Contains("\"deleted_count\":6", audit.Payload, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Pruning_keeps_the_real_resume_point_when_the_newest_verified_one_lost_its_artifact()
     {
         for (var i = 1; i <= 5; i++)
         {
-            Manager.CreateCheckpoint("task", "step", Json("{}"), [new ArtifactExistsEvidence(_context.WriteArtifact($"a{i}.txt"))]);
+            Manager.CreateCheckpoint("task", "step", Json("{}"), [new ArtifactExistsEvidence(Context.WriteArtifact($"a{i}.txt"))]);
         }
 
-        File.Delete(Path.Combine(_context.StoreDirectory, "a5.txt"));
+        File.Delete(Path.Combine(Context.StoreDirectory, "a5.txt"));
 
         Manager.Prune("task", keepLast: 1);
 
@@ -49,13 +45,13 @@ public sealed class PruneTests : IDisposable
         Assert.Equal(4, Manager.GetLastVerifiedCheckpoint("task")!.SequenceNumber);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Pending_steps_are_never_pruned()
     {
         var pending = Manager.BeginStep("task", "step");
         for (var i = 0; i < 5; i++)
         {
-            _context.Create("task");
+            Context.Create("task");
         }
 
         Manager.Prune("task", keepLast: 1);
@@ -64,12 +60,12 @@ public sealed class PruneTests : IDisposable
         Assert.Equal(CheckpointStatus.Verified, Manager.CommitStep(pending, Json("{}"), Passing()).Status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Superseded_checkpoints_go_first_but_the_highest_number_stays_so_numbers_are_not_reused()
     {
         for (var i = 0; i < 6; i++)
         {
-            _context.Create("task");
+            Context.Create("task");
         }
 
         Manager.RollbackTo("task", 2);
@@ -78,14 +74,14 @@ public sealed class PruneTests : IDisposable
 
         Assert.Equal(3, deleted);
         Assert.Equal([1L, 2L, 6L], Manager.ListCheckpoints("task").Select(c => c.SequenceNumber));
-        Assert.Equal(7, _context.Create("task").SequenceNumber);
+        Assert.Equal(7, Context.Create("task").SequenceNumber);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Nothing_is_deleted_when_everything_is_inside_the_window()
     {
-        _context.Create("task");
-        _context.Create("task");
+        Context.Create("task");
+        Context.Create("task");
         var before = Manager.ListAudits("task").Count;
 
         Assert.Equal(0, await Manager.PruneAsync("task", keepLast: 5));
@@ -95,13 +91,13 @@ public sealed class PruneTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => Manager.Prune("task", keepLast: 0));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Other_tasks_are_untouched()
     {
         for (var i = 0; i < 4; i++)
         {
-            _context.Create("a");
-            _context.Create("b");
+            Context.Create("a");
+            Context.Create("b");
         }
 
         Manager.Prune("a", keepLast: 1);
@@ -110,3 +106,7 @@ public sealed class PruneTests : IDisposable
         Assert.Equal(4, Manager.ListCheckpoints("b").Count);
     }
 }
+
+public sealed class PruneTests_Sqlite(SqliteProvider provider) : PruneTests<SqliteProvider>(provider);
+
+public sealed class PruneTests_PostgreSql(PostgreSqlProvider provider) : PruneTests<PostgreSqlProvider>(provider);

@@ -1,20 +1,16 @@
 using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class RollbackTests : IDisposable
+public abstract class RollbackTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new();
-
-    private CheckpointManager Manager => _context.Manager;
-
-    public void Dispose() => _context.Dispose();
-
-    [Fact]
+    [ConformanceFact]
     public void Later_checkpoints_are_superseded_and_the_chosen_one_becomes_the_resume_point()
     {
-        var checkpoints = Enumerable.Range(1, 5).Select(i => _context.Create("task", snapshot: $$"""{"n":{{i}}}""")).ToList();
+        var checkpoints = Enumerable.Range(1, 5).Select(i => Context.Create("task", snapshot: $$"""{"n":{{i}}}""")).ToList();
 
         var result = Manager.RollbackTo("task", 3);
 
@@ -29,15 +25,15 @@ public sealed class RollbackTests : IDisposable
         Assert.Contains("\"superseded_count\":2", audit.Payload, StringComparison.Ordinal);
 
         // Numbering continues after the superseded checkpoints: a number is never handed out twice.
-        var next = _context.Create("task");
+        var next = Context.Create("task");
         Assert.Equal(6, next.SequenceNumber);
         Assert.Equal(next.Id, Manager.GetLastVerifiedCheckpoint("task")!.Id);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Failed_and_pending_checkpoints_after_the_target_are_superseded_too()
     {
-        _context.Create("task");
+        Context.Create("task");
         Manager.CreateCheckpoint("task", "step", Json("{}"), [new CommandExitEvidence("x", 1)]);
         var inFlight = Manager.BeginStep("task", "step");
 
@@ -49,14 +45,14 @@ public sealed class RollbackTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => Manager.VerifyCheckpoint(inFlight.CheckpointId));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Only_a_verified_checkpoint_whose_evidence_still_holds_can_be_rolled_back_to()
     {
-        _context.Create("task");
+        Context.Create("task");
         Manager.CreateCheckpoint("task", "step", Json("{}"), [new CommandExitEvidence("x", 1)]);
-        var withArtifact = Manager.CreateCheckpoint("task", "step", Json("{}"), [new ArtifactExistsEvidence(_context.WriteArtifact("a.txt"))]);
-        _context.Create("task");
-        File.Delete(Path.Combine(_context.StoreDirectory, "a.txt"));
+        var withArtifact = Manager.CreateCheckpoint("task", "step", Json("{}"), [new ArtifactExistsEvidence(Context.WriteArtifact("a.txt"))]);
+        Context.Create("task");
+        File.Delete(Path.Combine(Context.StoreDirectory, "a.txt"));
 
         var failed = Assert.Throws<InvalidOperationException>(() => Manager.RollbackTo("task", 2));
         Assert.Contains("only a verified checkpoint", failed.Message, StringComparison.Ordinal);
@@ -72,11 +68,11 @@ public sealed class RollbackTests : IDisposable
         Assert.DoesNotContain(Manager.ListCheckpoints("task"), c => c.Status == CheckpointStatus.Superseded);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Rolling_back_to_the_newest_checkpoint_changes_nothing()
     {
-        _context.Create("task");
-        var newest = _context.Create("task");
+        Context.Create("task");
+        var newest = Context.Create("task");
 
         var result = await Manager.RollbackToAsync("task", 2);
 
@@ -84,3 +80,7 @@ public sealed class RollbackTests : IDisposable
         Assert.Equal(newest.Id, Manager.GetLastVerifiedCheckpoint("task")!.Id);
     }
 }
+
+public sealed class RollbackTests_Sqlite(SqliteProvider provider) : RollbackTests<SqliteProvider>(provider);
+
+public sealed class RollbackTests_PostgreSql(PostgreSqlProvider provider) : RollbackTests<PostgreSqlProvider>(provider);

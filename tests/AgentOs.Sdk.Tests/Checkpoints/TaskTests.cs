@@ -1,17 +1,13 @@
 using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Tests.Conformance;
 using static AgentOs.Sdk.Tests.Checkpoints.CheckpointTestContext;
 
 namespace AgentOs.Sdk.Tests.Checkpoints;
 
-public sealed class TaskTests : IDisposable
+public abstract class TaskTests<TProvider>(TProvider provider) : CheckpointConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly CheckpointTestContext _context = new();
-
-    private CheckpointManager Manager => _context.Manager;
-
-    public void Dispose() => _context.Dispose();
-
-    [Fact]
+    [ConformanceFact]
     public void Ensure_task_creates_the_row_once()
     {
         Assert.True(Manager.EnsureTask("task", "Summarise the logs"));
@@ -23,11 +19,11 @@ public sealed class TaskTests : IDisposable
         Assert.Null(Manager.GetTask("unknown"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Status_changes_are_stored_and_audited_with_both_names()
     {
         Manager.EnsureTask("task");
-        _context.Clock.Advance(TimeSpan.FromSeconds(10));
+        Context.Clock.Advance(TimeSpan.FromSeconds(10));
 
         var running = Manager.SetTaskStatus("task", AgentTaskStatus.Running);
         Manager.SetTaskStatus("task", AgentTaskStatus.Running);
@@ -37,14 +33,14 @@ public sealed class TaskTests : IDisposable
         Assert.Equal(Start.AddSeconds(10), running.UpdatedAt);
         Assert.Equal(Start, running.CreatedAt);
         Assert.Equal(AgentTaskStatus.Failed, failed.Status);
-        Assert.Equal("failed", _context.Scalar("SELECT status FROM tasks WHERE task_id = 'task'"));
+        Assert.Equal("failed", Context.Scalar("SELECT status FROM tasks WHERE task_id = 'task'"));
         var changes = Manager.ListAudits("task").Where(a => a.EventType == TaskAuditEvents.StatusChanged).ToList();
         Assert.Equal(2, changes.Count);
         Assert.Equal("""{"from_status":"running","to_status":"failed"}""", changes[1].Payload);
         Assert.Equal(TaskAuditLevel.Error, changes[1].Level);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Setting_the_status_of_an_unknown_task_creates_it()
     {
         Manager.SetTaskStatus("new", AgentTaskStatus.Succeeded);
@@ -52,7 +48,7 @@ public sealed class TaskTests : IDisposable
         Assert.Equal(AgentTaskStatus.Succeeded, Manager.GetTask("new")!.Status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Audits_are_appended_in_order_and_listed_newest_last()
     {
         for (var i = 0; i < 5; i++)
@@ -69,7 +65,7 @@ public sealed class TaskTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => Manager.ListAudits("task", 0));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void An_audit_without_payload_stores_null()
     {
         var id = Manager.AppendAudit("task", "note");
@@ -80,3 +76,7 @@ public sealed class TaskTests : IDisposable
         Assert.Equal(TaskAuditLevel.Info, audit.Level);
     }
 }
+
+public sealed class TaskTests_Sqlite(SqliteProvider provider) : TaskTests<SqliteProvider>(provider);
+
+public sealed class TaskTests_PostgreSql(PostgreSqlProvider provider) : TaskTests<PostgreSqlProvider>(provider);

@@ -55,6 +55,24 @@ public sealed class FailureEvidenceTests : IDisposable
     }
 
     [Fact]
+    public void Evidence_from_a_closed_store_leaves_no_wal_or_shm_file_beside_it()
+    {
+        var db = _temp.Combine("registry.sqlite");
+        EvidenceFixture.Seed(db);
+        SqliteConnection.ClearAllPools();
+        Assert.False(File.Exists(db + "-wal"), "the closed store has no -wal file before evidence is captured");
+        Assert.False(File.Exists(db + "-shm"), "the closed store has no -shm file before evidence is captured");
+
+        var path = FailureEvidence.Dump("t", db, "e", "task-a", Options());
+
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        Assert.Equal("ok", document.RootElement.GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal(2, document.RootElement.GetProperty("database").GetProperty("table_counts").GetProperty("tasks").GetInt64());
+        Assert.False(File.Exists(db + "-wal"), "describing a closed store must not leave a -wal file");
+        Assert.False(File.Exists(db + "-shm"), "describing a closed store must not leave a -shm file");
+    }
+
+    [Fact]
     public void Only_the_latest_rows_are_kept_so_the_file_stays_bounded()
     {
         var db = _temp.Combine("registry.sqlite");

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using AgentOs.Sdk.Checkpoints;
-using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.Shared;
@@ -10,8 +9,9 @@ using AgentOs.Sdk.Tests.TestSupport;
 namespace AgentOs.Sdk.Tests.PostgreSql;
 
 /// <summary>
-/// Checkpoints on a real PostgreSQL server: numbering under concurrent writers (several stores, threads and processes),
-/// row evidence through the catalog, the resume point, rollback, prune, steps, tasks and audits.
+/// What only PostgreSQL shows about checkpoints: the server's clock stamps them, writers on several stores (pools) and threads
+/// number one task without a duplicate under row locks, and row evidence compares through the server's
+/// catalog types. Everything else about checkpoints runs on both providers in the conformance suite (<c>Checkpoints/</c>).
 /// </summary>
 [Trait("Provider", "PostgreSql")]
 public sealed class PostgreSqlCheckpointTests(PostgresDatabase server) : IClassFixture<PostgresDatabase>, IDisposable
@@ -82,54 +82,6 @@ public sealed class PostgreSqlCheckpointTests(PostgresDatabase server) : IClassF
     }
 
     [PostgresFact]
-    public async Task Eight_processes_writing_one_task_at_once_lose_no_write_and_share_no_number()
-    {
-        const int Processes = 8, PerProcess = 15;
-        var connectionString = await server.CreateDatabaseAsync("cp");
-        using (Open(connectionString))
-        {
-            // Migrated once here, so that the children race on checkpoints, not on the migration.
-        }
-
-        var children = new List<ChildProcess>();
-        try
-        {
-            for (var i = 0; i < Processes; i++)
-            {
-                children.Add(ChildProcess.StartAssembly(
-                    BuiltProgram.TestHost,
-                    ["checkpoint-writer", connectionString, "task", PerProcess.ToString(CultureInfo.InvariantCulture)]));
-            }
-
-            foreach (var child in children)
-            {
-                Assert.Equal("ready", child.ReadLine());
-            }
-
-            foreach (var child in children)
-            {
-                child.WriteLine("go");
-            }
-
-            foreach (var child in children)
-            {
-                Assert.StartsWith($"done {PerProcess} ", child.ReadLine(), StringComparison.Ordinal);
-                Assert.True(child.WaitForExit() == 0, child.Stderr);
-            }
-        }
-        finally
-        {
-            children.ForEach(child => child.Dispose());
-        }
-
-        using var store = Open(connectionString);
-        using var manager = Manager(store);
-        var checkpoints = manager.ListCheckpoints("task");
-        Assert.Equal(Enumerable.Range(1, Processes * PerProcess).Select(n => (long)n), checkpoints.Select(c => c.SequenceNumber));
-        Assert.Equal(Processes, checkpoints.Select(c => c.Metadata["writer"]).Distinct().Count());
-    }
-
-    [PostgresFact]
     public async Task Row_evidence_is_checked_against_the_servers_catalog_with_typed_comparisons()
     {
         var connectionString = await server.CreateDatabaseAsync("cp");
@@ -155,119 +107,6 @@ public sealed class PostgreSqlCheckpointTests(PostgresDatabase server) : IClassF
         var created = manager.CreateCheckpoint("task", "step", Json("{}"), Passing());
         Assert.True(Check(new DbRowEvidence("checkpoints", "checkpoint_id", created.Id)).Passed);
         Assert.Equal(1L, await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM tasks"));
-    }
-
-    [PostgresFact]
-    public async Task The_resume_point_skips_a_checkpoint_whose_artifact_is_gone_and_records_it_failed()
-    {
-        using var store = await OpenAsync();
-        using var manager = Manager(store);
-        File.WriteAllText(_temp.Combine("one.txt"), "1");
-        File.WriteAllText(_temp.Combine("two.txt"), "2");
-        var one = manager.CreateCheckpoint("task", "step", Json("1"), [new ArtifactExistsEvidence("one.txt")]);
-        var two = manager.CreateCheckpoint("task", "step", Json("2"), [new ArtifactExistsEvidence("two.txt")]);
-        File.Delete(_temp.Combine("two.txt"));
-
-        var resume = await manager.GetLastVerifiedCheckpointAsync("task");
-
-        Assert.Equal(one.Id, resume!.Id);
-        var stored = manager.GetCheckpoint(two.Id)!;
-        Assert.Equal(CheckpointStatus.Failed, stored.Status);
-        Assert.Contains("two.txt", stored.VerificationError, StringComparison.Ordinal);
-        Assert.Contains(manager.ListAudits("task"), a => a.EventType == TaskAuditEvents.CheckpointVerificationFailed);
-        File.WriteAllText(_temp.Combine("two.txt"), "2 again");
-        Assert.True(manager.VerifyCheckpoint(two.Id).IsVerified);
-        Assert.Equal(CheckpointStatus.Verified, manager.GetCheckpoint(two.Id)!.Status);
-    }
-
-    [PostgresFact]
-    public async Task Rollback_supersedes_later_checkpoints_numbering_continues_and_prune_keeps_the_resume_point()
-    {
-        using var store = await OpenAsync();
-        using var manager = Manager(store);
-        for (var i = 0; i < 6; i++)
-        {
-            manager.CreateCheckpoint("task", "step", Json(i.ToString(CultureInfo.InvariantCulture)), Passing());
-        }
-
-        var rolled = await manager.RollbackToAsync("task", 3);
-        var seventh = manager.CreateCheckpoint("task", "step", Json("7"), Passing());
-
-        Assert.Equal(3, rolled.SupersededCount);
-        Assert.Equal(7, seventh.SequenceNumber);
-        Assert.Equal([4L, 5L, 6L], manager.ListCheckpoints("task", CheckpointStatus.Superseded).Select(c => c.SequenceNumber));
-
-        var deleted = manager.Prune("task", keepLast: 2);
-
-        Assert.Equal([3L, 7L], manager.ListCheckpoints("task").Select(c => c.SequenceNumber));
-        Assert.Equal(5, deleted);
-        Assert.Equal(7, manager.GetLastVerifiedCheckpoint("task")!.SequenceNumber);
-        Assert.Equal(8, manager.CreateCheckpoint("task", "step", Json("8"), Passing()).SequenceNumber);
-        Assert.Contains(manager.ListAudits("task"), a => a.EventType == TaskAuditEvents.Pruned);
-        Assert.Contains(manager.ListAudits("task"), a => a.EventType == TaskAuditEvents.RolledBack);
-    }
-
-    [PostgresFact]
-    public async Task Steps_begin_pending_commit_verified_and_abandoned_ones_fail()
-    {
-        using var store = await OpenAsync();
-        using var manager = Manager(store);
-
-        var step = await manager.BeginStepAsync("task", "tool");
-        Assert.Equal(CheckpointStatus.Pending, manager.GetCheckpoint(step.CheckpointId)!.Status);
-        var committed = await manager.CommitStepAsync(step, Json("""{"done":true}"""), Passing());
-        await using (var dropped = await manager.BeginStepAsync("task", "tool"))
-        {
-            Assert.Equal(2, dropped.SequenceNumber);
-        }
-
-        var crashed = manager.BeginStep("task", "tool");
-        var abandoned = await manager.AbandonPendingStepsAsync("task", "the worker died");
-
-        Assert.Equal(CheckpointStatus.Verified, committed.Status);
-        Assert.Equal(1, abandoned);
-        Assert.Equal(
-            [CheckpointStatus.Verified, CheckpointStatus.Failed, CheckpointStatus.Failed],
-            manager.ListCheckpoints("task").Select(c => c.Status));
-        Assert.Throws<InvalidOperationException>(() => manager.CommitStep(crashed, Json("{}"), Passing()));
-    }
-
-    [PostgresFact]
-    public async Task Task_status_and_audits_are_kept_in_order_with_the_change_they_record()
-    {
-        using var store = await OpenAsync();
-        using var manager = Manager(store);
-
-        Assert.True(manager.EnsureTask("task", "the title"));
-        Assert.False(manager.EnsureTask("task", "another title"));
-        var running = await manager.SetTaskStatusAsync("task", AgentTaskStatus.Running);
-        manager.SetTaskStatus("task", AgentTaskStatus.Running);
-        var id = manager.AppendAudit("task", "custom_event", Json("""{"n":1}"""), TaskAuditLevel.Warning);
-
-        Assert.Equal(AgentTaskStatus.Running, running.Status);
-        Assert.Equal("the title", manager.GetTask("task")!.Title);
-        var audits = manager.ListAudits("task");
-        Assert.Equal([TaskAuditEvents.StatusChanged, "custom_event"], audits.Select(a => a.EventType));
-        Assert.Equal(id, audits[^1].AuditId);
-        Assert.Equal("""{"n":1}""", audits[^1].Payload);
-        Assert.Equal(["custom_event"], manager.ListAudits("task", limit: 1).Select(a => a.EventType));
-    }
-
-    [PostgresFact]
-    public async Task A_checkpoint_for_a_missing_work_item_is_refused_naming_it_and_leaves_no_row()
-    {
-        var connectionString = await server.CreateDatabaseAsync("cp");
-        using var store = Open(connectionString);
-        using var manager = Manager(store);
-        var item = new WorkQueue(store).Enqueue("job", "{}");
-
-        var error = Assert.Throws<ArgumentException>(() => manager.CreateCheckpoint("task", "step", Json("{}"), Passing(), workItemId: "no-such-item"));
-        var linked = manager.CreateCheckpoint("task", "step", Json("{}"), Passing(), workItemId: item.Id);
-
-        Assert.Contains("'no-such-item'", error.Message, StringComparison.Ordinal);
-        Assert.Contains(store.Location, error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, linked.SequenceNumber);
-        Assert.Equal(1L, await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM checkpoints"));
     }
 
     private async Task<AgentOsStore> OpenAsync() => Open(await server.CreateDatabaseAsync("cp"));
