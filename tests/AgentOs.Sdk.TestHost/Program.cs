@@ -40,6 +40,8 @@ switch (args.Length > 0 ? args[0] : "")
         return CheckpointSwarm.Run(rest);
     case IdempotentCaller.Mode:
         return IdempotentCaller.Run(rest);
+    case IdempotencyHammer.Mode:
+        return IdempotencyHammer.Run(rest);
     default:
         await Console.Error.WriteLineAsync($"AgentOs.Sdk.TestHost: unknown mode '{string.Join(' ', args)}'.");
         return 64;

@@ -20,6 +20,9 @@ namespace AgentOs.Sdk.AgentFramework.Chaos;
 /// </remarks>
 public sealed class AgentFrameworkResumeDrill : ChaosDrill
 {
+    // The one database every worker's sessions are checkpointed in: a SQLite file in the drill's folder, or a server database.
+    private const string Database = "workflows";
+
     private readonly AgentFrameworkResumeDrillOptions _options;
 
     /// <summary>Creates the drill.</summary>
@@ -43,17 +46,19 @@ public sealed class AgentFrameworkResumeDrill : ChaosDrill
         : "SIGKILL Agent Framework workflows at random points; each resumes from its latest checkpoint and completes with the right output.";
 
     /// <inheritdoc />
+    /// <remarks>The workflows' database comes from the drill context, so the drill runs on a server store too; the comparison against the file-system store does not.</remarks>
+    public override bool SupportsServerStores => !_options.UseFileSystemStore;
+
+    /// <inheritdoc />
     protected override async Task<string> ExecuteAsync(ChaosDrillContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var database = context.PathOf("workflows.db");
         var results = context.PathOf("results");
         var fsRoot = context.PathOf("filesystem-stores");
         Directory.CreateDirectory(results);
         if (!_options.UseFileSystemStore)
         {
-            AgentOsStore.Open(database, context.Options.Store).Dispose();
-            context.TrackDatabase(database);
+            context.OpenStore(Database).Dispose();
         }
 
         var expected = CountingWorkflow.Expected(_options.Rounds);
@@ -64,7 +69,7 @@ public sealed class AgentFrameworkResumeDrill : ChaosDrill
 
         // A clean run first: its length is the window the kills are spread over.
         var clock = new Stopwatch();
-        var clean = await RunRoundAsync(context, database, results, fsRoot, sessions, killAfter: null, cancellationToken, clock).ConfigureAwait(false);
+        var clean = await RunRoundAsync(context, results, fsRoot, sessions, killAfter: null, cancellationToken, clock).ConfigureAwait(false);
         // The kills land between a worker's start of the workflow and the time a clean run of it took to finish.
         var window = Math.Max(10, clock.Elapsed.TotalMilliseconds * 0.9);
         context.Report(string.Create(CultureInfo.InvariantCulture, $"a clean run took {clock.Elapsed.TotalMilliseconds:0} ms after its start; {_options.Kills} kills spread over the first {window:0} ms of each run"));
@@ -75,7 +80,7 @@ public sealed class AgentFrameworkResumeDrill : ChaosDrill
         {
             cancellationToken.ThrowIfCancellationRequested();
             var delays = sessions.Select(_ => TimeSpan.FromMilliseconds(context.Random.NextDouble() * window)).ToArray();
-            var outcome = await RunRoundAsync(context, database, results, fsRoot, sessions, delays, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunRoundAsync(context, results, fsRoot, sessions, delays, cancellationToken).ConfigureAwait(false);
             rounds++;
             kills += outcome.Count(r => r.Result.Signal == 9);
             completed += Complete(context, results, sessions, outcome, expected, allSessions, NewSession, out var failures);
@@ -85,7 +90,7 @@ public sealed class AgentFrameworkResumeDrill : ChaosDrill
         }
 
         // Every session still unfinished resumes once more, undisturbed, and must end with the right output.
-        var last = await RunRoundAsync(context, database, results, fsRoot, sessions, killAfter: null, cancellationToken).ConfigureAwait(false);
+        var last = await RunRoundAsync(context, results, fsRoot, sessions, killAfter: null, cancellationToken).ConfigureAwait(false);
         completed += Complete(context, results, sessions, last, expected, allSessions, NewSession, out var lastFailures);
         unusable += lastFailures.Unusable;
         unreadable += lastFailures.Unreadable;
@@ -101,16 +106,20 @@ public sealed class AgentFrameworkResumeDrill : ChaosDrill
             return string.Create(CultureInfo.InvariantCulture, $"FileSystemJsonCheckpointStore: {kills} kills, {completed} workflows completed, {unusable} rounds store unusable, {unreadable} rounds unreadable checkpoint");
         }
 
-        var verified = await VerifyAllAsync(context, database, allSessions).ConfigureAwait(false);
+        var verified = await VerifyAllAsync(context, allSessions).ConfigureAwait(false);
         context.Measure("checkpoints_verified", verified);
         return string.Create(CultureInfo.InvariantCulture, $"{kills} kills, {completed} workflows resumed to the right output, {verified} checkpoints read back and verified");
     }
 
     private async Task<IReadOnlyList<(WorkerResult Result, List<string> Lines)>> RunRoundAsync(
-        ChaosDrillContext context, string database, string results, string fsRoot, string[] sessions, TimeSpan[]? killAfter, CancellationToken cancellationToken, Stopwatch? runTime = null)
+        ChaosDrillContext context, string results, string fsRoot, string[] sessions, TimeSpan[]? killAfter, CancellationToken cancellationToken, Stopwatch? runTime = null)
     {
         var options = context.WorkerOptions("workers");
-        options.Arguments["db"] = database;
+        if (!_options.UseFileSystemStore)
+        {
+            context.PassStore(options, Database);
+        }
+
         options.Arguments["results"] = results;
         options.Arguments["fsroot"] = fsRoot;
         options.Arguments["rounds"] = _options.Rounds;
@@ -203,9 +212,9 @@ public sealed class AgentFrameworkResumeDrill : ChaosDrill
         return completed;
     }
 
-    private static async Task<int> VerifyAllAsync(ChaosDrillContext context, string database, List<string> sessions)
+    private static async Task<int> VerifyAllAsync(ChaosDrillContext context, List<string> sessions)
     {
-        using var store = AgentOsStore.Open(database, context.Options.Store);
+        using var store = await context.OpenStoreAsync(Database).ConfigureAwait(false);
         using var checkpoints = new AgentOsCheckpointStore(store);
         var verified = 0;
         foreach (var session in sessions)

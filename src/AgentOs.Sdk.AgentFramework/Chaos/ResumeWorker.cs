@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentOs.Sdk.Chaos;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Workers;
 using Microsoft.Agents.AI.Workflows;
@@ -34,7 +35,7 @@ internal static class ResumeWorker
             }
             else
             {
-                store = AgentOsStore.Open(context.GetArgument<string>("db"), new StoreOptions { Synchronous = Enum.Parse<SynchronousMode>(context.GetArgument<string>("synchronous")) });
+                store = ChaosWorkerStore.Open(context);
                 checkpointStore = new AgentOsCheckpointStore(store);
             }
         }

@@ -21,8 +21,8 @@ namespace AgentOs.Sdk.AgentFramework;
 /// </para>
 /// <para>
 /// Mapping: the workflow's session id is the task id; the checkpoint id is the AgentOs checkpoint's id (a version 7 GUID);
-/// the parent checkpoint id is kept in the checkpoint's metadata; the SHA-256 of the snapshot's compact JSON is its
-/// evidence. Every read computes the digest again and refuses (with an <see cref="InvalidDataException"/> naming the
+/// the parent checkpoint id is kept in the checkpoint's metadata; the SHA-256 of the snapshot's JSON text, exactly as given
+/// and stored, is its evidence. Every read computes the digest of the stored text again and refuses (with an <see cref="InvalidDataException"/> naming the
 /// session, checkpoint and database) a snapshot that does not match, so a damaged row is never handed back as good.
 /// </para>
 /// <para>
@@ -72,8 +72,16 @@ public sealed class AgentOsCheckpointStore : JsonCheckpointStore, IDisposable
             throw new ArgumentException($"The parent checkpoint '{parent.CheckpointId}' belongs to session '{parent.SessionId}', not '{sessionId}'.", nameof(parent));
         }
 
-        var (sha256, length) = SnapshotDigest.Of(value);
-        using var data = JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $"{{\"sha256\":\"{sha256}\",\"length\":{length}}}"));
+        if (value.ValueKind == JsonValueKind.Undefined)
+        {
+            throw new ArgumentException("The workflow state is an undefined (default) JsonElement.", nameof(value));
+        }
+
+        // The digest of the JSON text as given, which is the text the checkpoint stores: no second serialisation.
+        var (sha256, length) = SnapshotDigest.OfRaw(value);
+        using var data = JsonDocument.Parse(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{{\"sha256\":\"{sha256}\",\"length\":{length},\"form\":\"{SnapshotDigest.RawForm}\"}}"));
         var evidence = new EvidencePack([new CustomEvidence(SnapshotEvidenceKind, data.RootElement)]);
         var metadata = parent is null ? null : new Dictionary<string, string>(StringComparer.Ordinal) { [ParentMetadataKey] = parent.CheckpointId };
         var checkpoint = await _checkpoints.CreateCheckpointAsync(sessionId, CheckpointType, value, evidence, metadata: metadata).ConfigureAwait(false);
@@ -142,7 +150,14 @@ public sealed class AgentOsCheckpointStore : JsonCheckpointStore, IDisposable
             throw Damaged(checkpoint, $"its snapshot is not valid JSON ({ex.Message})");
         }
 
-        var (actual, _) = SnapshotDigest.Of(snapshot);
+        // The stored text's own bytes for checkpoints written with the raw form; the compact form for earlier ones.
+        var form = recorded.Data.TryGetProperty("form", out var f) ? (f.ValueKind == JsonValueKind.String ? f.GetString() : f.GetRawText()) : null;
+        var (actual, _) = form switch
+        {
+            SnapshotDigest.RawForm => SnapshotDigest.OfRaw(snapshot),
+            null => SnapshotDigest.OfCompact(snapshot),
+            _ => throw Damaged(checkpoint, $"its snapshot digest has an unknown form '{form}'"),
+        };
         if (!string.Equals(actual, expected.GetString(), StringComparison.Ordinal))
         {
             throw Damaged(checkpoint, $"its snapshot's SHA-256 is {actual}, but {expected.GetString()} was recorded");

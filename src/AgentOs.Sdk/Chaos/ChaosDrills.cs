@@ -37,7 +37,7 @@ public static class ChaosDrills
         var seed = options.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
         if (options.StoreProvider.IsServer && !drill.SupportsServerStores)
         {
-            var reason = $"keeps its databases in SQLite files it opens itself, so it cannot run on {options.StoreProvider.Name}";
+            var reason = $"keeps its data in files it opens itself, not in the drill's store, so it cannot run on {options.StoreProvider.Name}";
             options.Progress?.Report(new ChaosProgress(drill.Number, drill.Name, $"skipped: {reason}"));
             return new ChaosDrillResult(drill.Number, drill.Name, false, "-", TimeSpan.Zero, seed, null, null, new Dictionary<string, double>()) { SkipReason = reason };
         }
@@ -86,7 +86,16 @@ public static class ChaosDrills
         context.Report(string.Create(CultureInfo.InvariantCulture, $"passed in {clock.Elapsed.TotalSeconds:0.00} s: {keyFigure}"));
         if (options.DeletePassedDrillDirectories)
         {
-            await options.StoreProvider.DeleteDatabasesAsync(context.StoreAddresses, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await options.StoreProvider.DeleteDatabasesAsync(context.StoreAddresses, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Storage.StoreException ex)
+            {
+                // Left on the server for the user to drop; a passed drill does not fail over its clean-up.
+                context.Report($"could not drop its databases ({string.Join(", ", context.StoreLocations)}): {ex.Message}");
+            }
+
             TryDelete(directory);
         }
 

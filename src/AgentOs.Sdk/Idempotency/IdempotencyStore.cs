@@ -468,6 +468,11 @@ public sealed class IdempotencyStore : IDisposable
             // the write lock this claim held (issue 14).
             RecordHit(key.Value);
         }
+        else if (result.Claim is { PreviousAttemptInDoubt: true } taken)
+        {
+            // Logged after the commit too: a logger may block, and nothing that may block runs under the write lock.
+            Diagnostics.AgentOsLog.ClaimInDoubtIf(_store.Logger, true, key.Value, taken.PreviousOwner, Owner, taken.Epoch);
+        }
 
         return result;
     }
@@ -512,7 +517,6 @@ public sealed class IdempotencyStore : IDisposable
         }
 
         var inDoubt = existing is { Status: IdempotencyStatus.InDoubt };
-        Diagnostics.AgentOsLog.ClaimInDoubtIf(_store.Logger, inDoubt, key.Value, existing?.Owner, Owner, epoch);
         var claim = new IdempotencyClaim
         {
             Key = key,

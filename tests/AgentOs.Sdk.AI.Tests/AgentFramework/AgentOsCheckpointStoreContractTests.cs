@@ -118,6 +118,36 @@ public sealed class AgentOsCheckpointStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task A_snapshot_given_with_whitespace_is_stored_as_given_and_verifies_byte_for_byte()
+    {
+        // The digest is of the JSON text exactly as given and stored: no second serialisation on write or on read.
+        var value = Json("{ \"balance\" : 100,\n  \"log\" : [ 1, 2 ] }");
+        var info = await _checkpoints.CreateCheckpointAsync("s", value);
+
+        var read = await _checkpoints.RetrieveCheckpointAsync("s", info);
+        Assert.Equal(value.GetRawText(), read.GetRawText());
+
+        // Even a change that keeps the value (whitespace only) is a change to the stored bytes, and is refused.
+        Execute($"UPDATE checkpoints SET snapshot = '{{\"balance\":100,\"log\":[1,2]}}' WHERE checkpoint_id = '{info.CheckpointId}'");
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await _checkpoints.RetrieveCheckpointAsync("s", info));
+        Assert.Contains("SHA-256", error.Message);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_recorded_with_the_earlier_compact_digest_still_verifies_and_is_still_refused_when_damaged()
+    {
+        // Checkpoints written before the digest of the stored text carry the digest of the compact form and no "form".
+        var good = await _checkpoints.CreateCheckpointAsync("s", Json("""{"balance":100}"""));
+        var damaged = await _checkpoints.CreateCheckpointAsync("s", Json("""{"balance":200}"""));
+        Execute("UPDATE checkpoints SET evidence = json_remove(evidence, '$[0].data.form') WHERE task_id = 's' AND json_extract(evidence, '$[0].data.form') = 'raw_utf8'");
+        Execute($"UPDATE checkpoints SET snapshot = '{{\"balance\":999}}' WHERE checkpoint_id = '{damaged.CheckpointId}'");
+
+        Assert.Equal(100, (await _checkpoints.RetrieveCheckpointAsync("s", good)).GetProperty("balance").GetInt32());
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await _checkpoints.RetrieveCheckpointAsync("s", damaged));
+        Assert.Contains("SHA-256", error.Message);
+    }
+
+    [Fact]
     public async Task Threads_writing_one_session_at_once_lose_nothing()
     {
         var created = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(async () => await _checkpoints.CreateCheckpointAsync("busy", Json($$"""{"i":{{i}}}""")))));
@@ -172,5 +202,13 @@ public sealed class AgentOsCheckpointStoreContractTests : IDisposable
 
         Assert.Equal(CountingWorkflow.Expected(4), output);
         Assert.Equal(output, File.ReadAllText(resultPath));
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = _store.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.True(command.ExecuteNonQuery() > 0, $"no row changed: {sql}");
     }
 }

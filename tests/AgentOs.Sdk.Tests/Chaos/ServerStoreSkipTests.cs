@@ -21,7 +21,7 @@ public sealed class ServerStoreSkipTests : IDisposable
 
         Assert.True(result.Skipped);
         Assert.False(result.Passed);
-        Assert.Equal("keeps its databases in SQLite files it opens itself, so it cannot run on PostgreSQL", result.SkipReason);
+        Assert.Equal("keeps its data in files it opens itself, not in the drill's store, so it cannot run on PostgreSQL", result.SkipReason);
         Assert.Equal(0, drill.Runs);
         Assert.Empty(Directory.GetDirectories(_temp.Path));
     }

@@ -3,6 +3,7 @@ using AgentOs.Sdk.Idempotency;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -124,6 +125,73 @@ public sealed class IdempotencyLockTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(IdempotencyStatus.Succeeded, record.Status);
         Assert.Equal("effect", keys.Find(key)!.Result);
+    }
+
+    [Fact]
+    public void The_in_doubt_warning_is_logged_after_the_claim_commits_so_a_logger_that_writes_holds_up_nothing()
+    {
+        var path = _temp.Combine("keys.db");
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // A logger that writes to the same database through a connection of its own, and gives up at once when it is locked.
+        var logger = new WritingLogger(path);
+        using var store = AgentOsStore.Open(path, new StoreOptions { LoggerFactory = new OneLoggerFactory(logger) });
+        using var crashed = new IdempotencyStore(store, "crashed-owner", clock);
+        using var next = new IdempotencyStore(store, "next-owner", clock);
+        var key = IdempotencyKey.From("tool", "in-doubt");
+        Assert.Equal(IdempotencyClaimStatus.Acquired, crashed.TryClaim(key).Status);
+        clock.Advance(new IdempotencyOptions().ClaimDuration + TimeSpan.FromSeconds(1));
+
+        var taken = next.TryClaim(key);
+
+        Assert.True(taken.Claim!.PreviousAttemptInDoubt);
+        // Logged inside the claim's write transaction, the logger's write found the database locked.
+        Assert.Equal(["ClaimInDoubt: written"], logger.Results);
+    }
+
+    private sealed class WritingLogger(string path) : ILogger
+    {
+        public List<string> Results { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Name != "ClaimInDoubt")
+            {
+                return;
+            }
+
+            try
+            {
+                using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+                connection.Open();
+                Execute(connection, "PRAGMA busy_timeout = 0");
+                Execute(connection, "BEGIN IMMEDIATE");
+                Execute(connection, "INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES ('log-line', 0, 0)");
+                Execute(connection, "COMMIT");
+                Results.Add($"{eventId.Name}: written");
+            }
+            catch (SqliteException ex)
+            {
+                Results.Add($"{eventId.Name}: {ex.Message}");
+            }
+        }
+    }
+
+    private sealed class OneLoggerFactory(ILogger logger) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => logger;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)

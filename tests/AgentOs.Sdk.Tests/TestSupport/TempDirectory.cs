@@ -8,6 +8,18 @@ public sealed class TempDirectory : IDisposable
         Path = Directory.CreateTempSubdirectory(prefix ?? "agentos-test-").FullName;
     }
 
+    private TempDirectory(string parent, string prefix)
+    {
+        Path = Directory.CreateDirectory(System.IO.Path.Combine(parent, prefix + Guid.NewGuid().ToString("N"))).FullName;
+    }
+
+    /// <summary>
+    /// A fresh directory in memory (tmpfs, <c>/dev/shm</c>) where the system has one, else under the temp folder: for tests
+    /// that time a protocol and must not measure the shared disk's fsync queue.
+    /// </summary>
+    public static TempDirectory InMemoryIfAvailable(string prefix) =>
+        Directory.Exists("/dev/shm") ? new TempDirectory("/dev/shm", prefix) : new TempDirectory(prefix);
+
     public string Path { get; }
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
