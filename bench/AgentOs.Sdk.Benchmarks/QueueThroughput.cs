@@ -77,7 +77,10 @@ internal static class QueueThroughput
     {
         var duration = TimeSpan.FromMinutes(5);
         var postgres = provider != "sqlite";
-        using var store = postgres ? AgentOsStore.Open(new StoreOptions().UsePostgreSql(target)) : AgentOsStore.Open(target);
+        // A generous connect timeout: twenty processes starting at once on a small machine can take more than the default 5 s.
+        using var store = postgres
+            ? AgentOsStore.Open(new StoreOptions().UsePostgreSql(target, o => o.ConnectTimeout = TimeSpan.FromSeconds(60)))
+            : AgentOsStore.Open(target);
         var leases = new LeaseManager(store, workerId);
         // Warm one pooled connection before the clock starts, as opening the SQLite file does.
         store.ExecuteWrite(tx => tx.UtcNowMilliseconds);
