@@ -18,7 +18,33 @@ public sealed partial class LeaseManager
         return lease;
     }
 
-    private LeaseLostException Lost(Lease lease, WorkItem? current, long now, string doing) => ReportLost(LostCore(lease, current, now, doing));
+    // A loss is found inside a write transaction but reported (logged, counted) only once that transaction has ended, so
+    // that a logger or listener that writes to the store, or blocks, never runs while the write lock is held (issue 14's shape).
+    private T ReportingLoss<T>(Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (LeaseLostException lost)
+        {
+            ReportLost(lost);
+            throw;
+        }
+    }
+
+    private async ValueTask<T> ReportingLossAsync<T>(ValueTask<T> write)
+    {
+        try
+        {
+            return await write.ConfigureAwait(false);
+        }
+        catch (LeaseLostException lost)
+        {
+            ReportLost(lost);
+            throw;
+        }
+    }
 
     /// <summary>Counts and logs a lost lease (who held it, which epoch, why); returns the exception for the caller to throw.</summary>
     internal LeaseLostException ReportLost(LeaseLostException lost)

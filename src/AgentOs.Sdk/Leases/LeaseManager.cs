@@ -178,7 +178,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ValidateDuration(duration, nameof(duration));
-        return _store.Write(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration));
+        return ReportingLoss(() => _store.Write(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration)));
     }
 
     /// <summary>Asynchronous <see cref="Renew"/>.</summary>
@@ -186,7 +186,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ValidateDuration(duration, nameof(duration));
-        return await _store.WriteAsync(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await ReportingLossAsync(_store.WriteAsync(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -198,14 +198,14 @@ public sealed partial class LeaseManager
     public WorkItemStatus Release(Lease lease, bool success, string? output = null, string? error = null)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return _store.Write(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error));
+        return ReportingLoss(() => _store.Write(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error)));
     }
 
     /// <summary>Asynchronous <see cref="Release"/>.</summary>
     public async Task<WorkItemStatus> ReleaseAsync(Lease lease, bool success, string? output = null, string? error = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return await _store.WriteAsync(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await ReportingLossAsync(_store.WriteAsync(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -229,7 +229,16 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(transaction);
-        Synchronously(EnsureCurrentAsync(transaction, lease, async: false));
+        try
+        {
+            Synchronously(EnsureCurrentAsync(transaction, lease, async: false));
+        }
+        catch (LeaseLostException lost)
+        {
+            // The caller's own transaction: the loss is reported here, inside it, because nothing else will.
+            ReportLost(lost);
+            throw;
+        }
     }
 
     /// <summary>
@@ -254,11 +263,11 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(write);
-        return _store.Write(Doing("write under the lease on", lease), TimeProvider, async tx =>
+        return ReportingLoss(() => _store.Write(Doing("write under the lease on", lease), TimeProvider, async tx =>
         {
             await EnsureCurrentAsync(tx, lease, tx.IsAsync).ConfigureAwait(false);
             return write(tx);
-        });
+        }));
     }
 
     /// <summary>Asynchronous <see cref="ExecuteFenced(Lease, Action{StoreTransaction})"/>.</summary>
@@ -282,7 +291,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(write);
-        return await _store.WriteAsync(
+        return await ReportingLossAsync(_store.WriteAsync(
             Doing("write under the lease on", lease),
             TimeProvider,
             async tx =>
@@ -290,7 +299,7 @@ public sealed partial class LeaseManager
                 await EnsureCurrentAsync(tx, lease, tx.IsAsync).ConfigureAwait(false);
                 return await write(tx, tx.CancellationToken).ConfigureAwait(false);
             },
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -374,7 +383,7 @@ public sealed partial class LeaseManager
         if (!await IsCurrentAsync(tx, lease, async).ConfigureAwait(false))
         {
             var now = await tx.NowByAsync(TimeProvider).ConfigureAwait(false);
-            throw Lost(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "write under the lease on");
+            throw LostCore(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "write under the lease on");
         }
     }
 
@@ -391,7 +400,7 @@ public sealed partial class LeaseManager
             return lease with { ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) };
         }
 
-        throw Lost(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "renew the lease on");
+        throw LostCore(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "renew the lease on");
     }
 
     private async ValueTask<WorkItemStatus> ReleaseAsync(StoreTransaction tx, Lease lease, bool success, string? output, string? error)
@@ -407,7 +416,7 @@ public sealed partial class LeaseManager
             return WorkItemStatusNames.Parse(status);
         }
 
-        throw Lost(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "release the lease on");
+        throw LostCore(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "release the lease on");
     }
 
     private async ValueTask<Lease?> AcquireAsync(StoreTransaction tx, string? workItemId, string? kind, TimeSpan duration)

@@ -133,8 +133,8 @@ public sealed class IdempotencyLockTests(ITestOutputHelper output) : IDisposable
         var path = _temp.Combine("keys.db");
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         // A logger that writes to the same database through a connection of its own, and gives up at once when it is locked.
-        var logger = new WritingLogger(path);
-        using var store = AgentOsStore.Open(path, new StoreOptions { LoggerFactory = new OneLoggerFactory(logger) });
+        var logger = new StoreWritingLogger(path, "ClaimInDoubt");
+        using var store = AgentOsStore.Open(path, new StoreOptions { LoggerFactory = logger });
         using var crashed = new IdempotencyStore(store, "crashed-owner", clock);
         using var next = new IdempotencyStore(store, "next-owner", clock);
         var key = IdempotencyKey.From("tool", "in-doubt");
@@ -146,52 +146,6 @@ public sealed class IdempotencyLockTests(ITestOutputHelper output) : IDisposable
         Assert.True(taken.Claim!.PreviousAttemptInDoubt);
         // Logged inside the claim's write transaction, the logger's write found the database locked.
         Assert.Equal(["ClaimInDoubt: written"], logger.Results);
-    }
-
-    private sealed class WritingLogger(string path) : ILogger
-    {
-        public List<string> Results { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Name != "ClaimInDoubt")
-            {
-                return;
-            }
-
-            try
-            {
-                using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-                connection.Open();
-                Execute(connection, "PRAGMA busy_timeout = 0");
-                Execute(connection, "BEGIN IMMEDIATE");
-                Execute(connection, "INSERT INTO tasks (task_id, created_at_ms, updated_at_ms) VALUES ('log-line', 0, 0)");
-                Execute(connection, "COMMIT");
-                Results.Add($"{eventId.Name}: written");
-            }
-            catch (SqliteException ex)
-            {
-                Results.Add($"{eventId.Name}: {ex.Message}");
-            }
-        }
-    }
-
-    private sealed class OneLoggerFactory(ILogger logger) : ILoggerFactory
-    {
-        public ILogger CreateLogger(string categoryName) => logger;
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)

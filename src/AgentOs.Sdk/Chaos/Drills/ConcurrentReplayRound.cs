@@ -80,8 +80,14 @@ internal static class ConcurrentReplayRound
         }
 
         var slowest = TimeSpan.FromMicroseconds(reports.Max(r => r.SlowestMicroseconds));
-        var busyTimeout = context.Options.Store.BusyTimeout;
-        context.Require(slowest < busyTimeout, string.Create(CultureInfo.InvariantCulture, $"a call took {slowest.TotalMilliseconds:0} ms, as long as the busy timeout ({busyTimeout.TotalMilliseconds:0} ms): it waited out a held write lock"));
+        if (!context.Options.StoreProvider.IsServer)
+        {
+            // Issue 14's stall: a call that waited out SQLite's busy timeout behind a write lock held on the same flow. A server
+            // store has no busy timeout (a row lock is waited for until its holder commits, and a stuck one ends in the
+            // command timeout, which the error count above already catches), so there the slowest call is only measured.
+            var busyTimeout = context.Options.Store.BusyTimeout;
+            context.Require(slowest < busyTimeout, string.Create(CultureInfo.InvariantCulture, $"a call took {slowest.TotalMilliseconds:0} ms, as long as the busy timeout ({busyTimeout.TotalMilliseconds:0} ms): it waited out a held write lock"));
+        }
 
         var calls = reports.Sum(r => r.Calls);
         context.Measure("concurrent_processes", Workers);
