@@ -191,15 +191,7 @@ internal static class AtomicBatchCommit
         string outcome = replaced.Count == 0
             ? $"No file of the batch of {entries.Count} was changed."
             : $"{replaced.Count} of the batch's {entries.Count} files were already replaced ({string.Join(", ", replaced.Select(p => $"'{p}'"))}); the others were left unchanged. Run AtomicFile.Recover on their directories before trusting them.";
-        string message = $"Could not write '{path}' in an atomic batch: {reason} {outcome}";
-        return error switch
-        {
-            UnauthorizedAccessException => new UnauthorizedAccessException(message, error),
-            DirectoryNotFoundException => new DirectoryNotFoundException(message, error),
-            PathTooLongException => new PathTooLongException(message, error),
-            IOException => new IOException(message, error) { HResult = error.HResult },
-            _ => null,
-        };
+        return Errors.SameKind(error, $"Could not write '{path}' in an atomic batch: {reason} {outcome}");
     }
 
     /// <summary>After a failure among the renames, makes those that happened durable if it can (the error is already being reported).</summary>

@@ -30,16 +30,21 @@ internal static class Errors
         string outcome = targetReplaced
             ? "The new content is in place but its .ok marker could not be installed; run AtomicFile.Recover on the directory to finish it."
             : "The previous content and its .ok marker were left unchanged.";
-        string message = $"Could not write '{path}' atomically: {error.Message} {outcome}";
-        return error switch
-        {
-            UnauthorizedAccessException => new UnauthorizedAccessException(message, error),
-            DirectoryNotFoundException => new DirectoryNotFoundException(message, error),
-            PathTooLongException => new PathTooLongException(message, error),
-            IOException => new IOException(message, error) { HResult = error.HResult },
-            _ => null,
-        };
+        return SameKind(error, $"Could not write '{path}' atomically: {error.Message} {outcome}");
     }
+
+    /// <summary>
+    /// An exception of the same I/O kind as <paramref name="error"/> (and its HResult) with <paramref name="message"/>,
+    /// wrapping it; null when <paramref name="error"/> is not an I/O or access error (it is then rethrown unchanged).
+    /// </summary>
+    public static Exception? SameKind(Exception error, string message) => error switch
+    {
+        UnauthorizedAccessException => new UnauthorizedAccessException(message, error),
+        DirectoryNotFoundException => new DirectoryNotFoundException(message, error),
+        PathTooLongException => new PathTooLongException(message, error),
+        IOException => new IOException(message, error) { HResult = error.HResult },
+        _ => null,
+    };
 
     /// <summary>The same kind of exception as <paramref name="error"/> (and its HResult), with a message that says more.</summary>
     public static Exception Rethrow(Exception error, string message) => error switch
