@@ -23,7 +23,7 @@ internal sealed class WorkerEntryPointFinder
     public const string AttributeMetadataName = "AgentOs.Sdk.Workers.WorkerEntryPointAttribute";
 
     /// <summary>What the rules look at: calls and constructions, already bound by the compiler (no binding of ours).</summary>
-    public static readonly ImmutableArray<OperationKind> CandidateKinds = ImmutableArray.Create(OperationKind.Invocation, OperationKind.ObjectCreation);
+    private static readonly ImmutableArray<OperationKind> CandidateKinds = ImmutableArray.Create(OperationKind.Invocation, OperationKind.ObjectCreation);
 
     // One finder per compilation, shared by AOS002 and AOS003 so each method's answer is worked out once. Keyed
     // weakly: an IDE drops a compilation (and its finder) as soon as the user types.
@@ -48,11 +48,30 @@ internal sealed class WorkerEntryPointFinder
     /// compilation builds its declaration table and loads every reference's namespaces, which the compiler does anyway
     /// and the analyzer driver charges to whoever asks first.
     /// </summary>
-    public static System.Lazy<WorkerEntryPointFinder?> Deferred(Compilation compilation)
+    private static System.Lazy<WorkerEntryPointFinder?> Deferred(Compilation compilation)
         => new(() => TryCreate(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>
+    /// Registers <paramref name="analyze"/> for the calls and constructions that may pass a worker entry point. Calls that
+    /// take no delegate are answered without a lookup; the finder is looked up on the first that does, and a compilation
+    /// without the attribute never runs <paramref name="analyze"/>.
+    /// </summary>
+    public static void RegisterCallAction(CompilationStartAnalysisContext start, System.Action<OperationAnalysisContext, WorkerEntryPointFinder> analyze)
+    {
+        var finder = Deferred(start.Compilation);
+        start.RegisterOperationAction(
+            context =>
+            {
+                if (MayPassEntryPoint(context.Operation) && finder.Value is { } found)
+                {
+                    analyze(context, found);
+                }
+            },
+            CandidateKinds);
+    }
+
     /// <summary>True when the operation calls or constructs a method with a delegate parameter: a cheap test before the finder is needed.</summary>
-    public static bool MayPassEntryPoint(IOperation operation) => operation switch
+    private static bool MayPassEntryPoint(IOperation operation) => operation switch
     {
         IInvocationOperation invocation => MayTakeDelegate(invocation.TargetMethod),
         IObjectCreationOperation { Constructor: { } constructor } => MayTakeDelegate(constructor),

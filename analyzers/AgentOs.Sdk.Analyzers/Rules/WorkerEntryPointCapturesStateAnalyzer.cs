@@ -43,20 +43,7 @@ public sealed class WorkerEntryPointCapturesStateAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(static start =>
-        {
-            // Calls that take no delegate are answered without a lookup; the finder is looked up on the first that does.
-            var finder = WorkerEntryPointFinder.Deferred(start.Compilation);
-            start.RegisterOperationAction(
-                context =>
-                {
-                    if (WorkerEntryPointFinder.MayPassEntryPoint(context.Operation) && finder.Value is { } found)
-                    {
-                        Analyze(context, found);
-                    }
-                },
-                WorkerEntryPointFinder.CandidateKinds);
-        });
+        context.RegisterCompilationStartAction(static start => WorkerEntryPointFinder.RegisterCallAction(start, Analyze));
     }
 
     private static void Analyze(OperationAnalysisContext context, WorkerEntryPointFinder finder)
