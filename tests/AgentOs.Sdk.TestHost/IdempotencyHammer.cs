@@ -6,7 +6,7 @@ using AgentOs.Sdk.Storage;
 namespace AgentOs.Sdk.TestHost;
 
 /// <summary>
-/// <c>idempotency-hammer &lt;db&gt; ledger|cache &lt;keys&gt; &lt;slow ms&gt; &lt;poll ms&gt; &lt;passes&gt; &lt;seed&gt; &lt;index&gt; &lt;folder&gt;</c>:
+/// <c>idempotency-hammer &lt;db or connection string&gt; ledger|cache &lt;keys&gt; &lt;slow ms&gt; &lt;poll ms&gt; &lt;passes&gt; &lt;seed&gt; &lt;index&gt; &lt;folder&gt;</c>:
 /// one of several processes calling <see cref="ToolLedger.ExecuteOrReplayAsync"/> (or
 /// <see cref="LlmOutputCache.GetOrCreateAsync"/>) on the same keys: the first pass in key order (every process races for
 /// every key), later passes in an order shuffled by seed and index. Even keys run an
@@ -43,7 +43,7 @@ internal static class IdempotencyHammer
         var folder = args[8];
         var pid = Environment.ProcessId;
 
-        using var store = AgentOsStore.Open(database);
+        using var store = StoreTarget.Open(database);
         // Hit-count flushes fall due every 10 ms (default 1 s), so that this one-second race meets them as the issue's
         // minutes-long run did: a flush due inside a claim's write transaction was the defect of issue 14.
         using var keys = new IdempotencyStore(store, $"hammer-{index}-pid-{pid}", TimeProvider.System, new IdempotencyOptions

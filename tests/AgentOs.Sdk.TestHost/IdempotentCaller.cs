@@ -5,7 +5,7 @@ namespace AgentOs.Sdk.TestHost;
 
 /// <summary>
 /// One of several processes running the same tool command through a <see cref="ToolLedger"/> on one store.
-/// Arguments: database path, command, marker file (the side effect: one line per real execution), release file (the
+/// Arguments: database (a SQLite path or a PostgreSQL connection string), command, marker file (the side effect: one line per real execution), release file (the
 /// executor holds its claim until this file exists, so the other processes find the key pending and must wait).
 /// Prints <c>waiting</c> or <c>calling</c> before the call, <c>executing</c> inside it, then <c>result=… replayed=…</c>.
 /// </summary>
@@ -19,13 +19,13 @@ internal static class IdempotentCaller
     {
         if (args.Length != 4)
         {
-            Console.Error.WriteLine($"usage: {Mode} <database> <command> <marker-file> <release-file>");
+            Console.Error.WriteLine($"usage: {Mode} <database or connection string> <command> <marker-file> <release-file>");
             return 64;
         }
 
         var (database, command, marker, release) = (args[0], args[1], args[2], args[3]);
         var pid = Environment.ProcessId;
-        using var store = AgentOsStore.Open(database);
+        using var store = StoreTarget.Open(database);
         using var idempotency = new IdempotencyStore(store, $"pid-{pid}", TimeProvider.System, new IdempotencyOptions { PollInterval = TimeSpan.FromMilliseconds(10) });
         var ledger = new ToolLedger(idempotency);
 

@@ -3,7 +3,7 @@ using AgentOs.Sdk.Storage;
 namespace AgentOs.Sdk.TestHost;
 
 /// <summary>
-/// <c>open-store &lt;db&gt;</c>: prints "waiting", opens the store when a line arrives on standard input (so that several
+/// <c>open-store &lt;db or connection string&gt;</c>: prints "waiting", opens the store when a line arrives on standard input (so that several
 /// processes open it at the same moment), prints "opened &lt;schema version&gt;" and exits 0; any failure goes to stderr, exit 1.
 /// </summary>
 internal static class OpenStoreMode
@@ -23,7 +23,7 @@ internal static class OpenStoreMode
         _ = Console.In.ReadLine();
         try
         {
-            using var store = AgentOsStore.Open(args[0], new StoreOptions { Pooling = false });
+            using var store = StoreTarget.Open(args[0], new StoreOptions { Pooling = false });
             Console.Out.WriteLine($"opened {store.SchemaVersion}");
             return 0;
         }

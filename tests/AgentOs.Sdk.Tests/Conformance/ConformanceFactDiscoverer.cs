@@ -48,6 +48,6 @@ public sealed class ConformanceFactDiscoverer(IMessageSink diagnosticMessageSink
         return null;
     }
 
-    private static string? Read(Type provider, string property) =>
+    internal static string? Read(Type provider, string property) =>
         (string?)provider.GetProperty(property, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)!.GetValue(null);
 }

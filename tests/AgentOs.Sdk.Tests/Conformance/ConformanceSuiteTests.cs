@@ -1,4 +1,5 @@
 using System.Reflection;
+using AgentOs.Sdk.Tests.Idempotency;
 using AgentOs.Sdk.Tests.Leases;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -28,7 +29,7 @@ public sealed class ConformanceSuiteTests
         var plain = typeof(ConformanceSuiteTests).Assembly.GetTypes()
             .Where(t => t.IsAbstract && t.IsGenericTypeDefinition && DerivesFromStoreConformanceTests(t))
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
-            .Where(m => m.GetCustomAttributes<FactAttribute>().Any(a => a is not ConformanceFactAttribute))
+            .Where(m => m.GetCustomAttributes<FactAttribute>().Any(a => a is not (ConformanceFactAttribute or ConformanceTheoryAttribute)))
             .Select(m => $"{m.DeclaringType!.Name}.{m.Name}")
             .ToList();
 
@@ -54,6 +55,45 @@ public sealed class ConformanceSuiteTests
 
         Assert.Null(runs.SkipReason);
         Assert.Equal([PostgreSqlProvider.Name], runs.Traits["Provider"]);
+    }
+
+    [Fact]
+    public void A_conformance_theory_yields_one_case_per_data_row_each_with_its_providers_trait_and_skip_reason()
+    {
+        var method = typeof(IdempotencyHammerTests<PostgreSqlProvider>).GetMethod(nameof(IdempotencyHammerTests<>.Six_processes_hammering_the_same_keys_never_fail_never_stall_and_run_each_effect_once))!;
+        var theory = Reflector.Wrap(method.GetCustomAttributesData().Single(a => a.AttributeType == typeof(ConformanceTheoryAttribute)));
+        var discoverer = new ConformanceTheoryDiscoverer(new NullMessageSink());
+        var options = new DiscoveryOptions();
+
+        var sqlite = discoverer.Discover(options, TestMethodOf(typeof(IdempotencyHammerTests_Sqlite), method), theory).ToList();
+        var postgreSql = discoverer.Discover(options, TestMethodOf(typeof(IdempotencyHammerTests_PostgreSql), method), theory).ToList();
+
+        foreach (var (cases, provider, skip) in new[] { (sqlite, SqliteProvider.Name, SqliteProvider.SkipReason), (postgreSql, PostgreSqlProvider.Name, PostgreSqlProvider.SkipReason) })
+        {
+            // One case per [InlineData] row, each a conformance case that runs its row on its provider.
+            Assert.Equal([["ledger"], ["cache"]], cases.Select(c => c.TestMethodArguments.Cast<string>().ToArray()));
+            Assert.All(cases, c => Assert.IsType<ConformanceTestCase>(c));
+            Assert.All(cases, c => Assert.Equal([provider], c.Traits["Provider"]));
+            Assert.All(cases, c => Assert.Equal(skip, c.SkipReason));
+        }
+
+        // A row survives the runner's serialization with its arguments, trait and skip reason.
+        var roundTripped = SerializationHelper.Deserialize<ConformanceTestCase>(SerializationHelper.Serialize(postgreSql[1]))!;
+        Assert.Equal(["cache"], roundTripped.TestMethodArguments.Cast<string>());
+        Assert.Equal([PostgreSqlProvider.Name], roundTripped.Traits["Provider"]);
+        Assert.Equal(PostgreSqlProvider.SkipReason, roundTripped.SkipReason);
+    }
+
+    [Fact]
+    public void A_conformance_theory_outside_a_provider_class_is_an_error_not_a_silent_pass()
+    {
+        var method = typeof(IdempotencyHammerTests<SqliteProvider>).GetMethod(nameof(IdempotencyHammerTests<>.Six_processes_hammering_the_same_keys_never_fail_never_stall_and_run_each_effect_once))!;
+        var theory = Reflector.Wrap(method.GetCustomAttributesData().Single(a => a.AttributeType == typeof(ConformanceTheoryAttribute)));
+
+        var cases = new ConformanceTheoryDiscoverer(new NullMessageSink()).Discover(new DiscoveryOptions(), TestMethodOf(typeof(ConformanceSuiteTests), method), theory).ToList();
+
+        var error = Assert.IsType<ExecutionErrorTestCase>(Assert.Single(cases));
+        Assert.Contains("[ConformanceTheory] needs a test class", error.ErrorMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -88,6 +128,16 @@ public sealed class ConformanceSuiteTests
         }
 
         return concrete;
+    }
+
+    /// <summary>Discovery options with every setting at xunit's default (theories pre-enumerated).</summary>
+    private sealed class DiscoveryOptions : ITestFrameworkDiscoveryOptions
+    {
+        private readonly Dictionary<string, object?> _values = [];
+
+        public TValue GetValue<TValue>(string name) => _values.TryGetValue(name, out var value) ? (TValue)value! : default!;
+
+        public void SetValue<TValue>(string name, TValue value) => _values[name] = value;
     }
 
     private static TestMethod TestMethodOf(Type testClass, MethodInfo method)

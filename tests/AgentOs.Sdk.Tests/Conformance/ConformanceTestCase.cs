@@ -4,7 +4,10 @@ using Xunit.Sdk;
 
 namespace AgentOs.Sdk.Tests.Conformance;
 
-/// <summary>A test case of the conformance suite: an ordinary fact, plus its provider's <c>Provider</c> trait and skip reason.</summary>
+/// <summary>
+/// A test case of the conformance suite: an ordinary fact (or one data row of a theory), plus its provider's <c>Provider</c>
+/// trait and skip reason.
+/// </summary>
 public sealed class ConformanceTestCase : XunitTestCase
 {
     private string _provider = "";
@@ -17,15 +20,19 @@ public sealed class ConformanceTestCase : XunitTestCase
     {
     }
 
-    /// <summary>Creates the test case of <paramref name="testMethod"/> on <paramref name="provider"/>.</summary>
+    /// <summary>
+    /// Creates the test case of <paramref name="testMethod"/> on <paramref name="provider"/>, with one data row of a
+    /// <see cref="ConformanceTheoryAttribute"/> in <paramref name="testMethodArguments"/>.
+    /// </summary>
     public ConformanceTestCase(
         IMessageSink diagnosticMessageSink,
         TestMethodDisplay defaultMethodDisplay,
         TestMethodDisplayOptions defaultMethodDisplayOptions,
         ITestMethod testMethod,
         string provider,
-        string? skipReason)
-        : base(diagnosticMessageSink, defaultMethodDisplay, defaultMethodDisplayOptions, testMethod)
+        string? skipReason,
+        object?[]? testMethodArguments = null)
+        : base(diagnosticMessageSink, defaultMethodDisplay, defaultMethodDisplayOptions, testMethod, testMethodArguments)
     {
         _provider = provider;
         _skipReason = skipReason;
@@ -51,14 +58,20 @@ public sealed class ConformanceTestCase : XunitTestCase
     protected override void Initialize()
     {
         base.Initialize();
-        if (!Traits.TryGetValue("Provider", out var values))
+        AddProviderTrait(Traits, _provider);
+    }
+
+    /// <summary>Adds <c>Provider=<paramref name="provider"/></c> to a test case's traits (once).</summary>
+    internal static void AddProviderTrait(Dictionary<string, List<string>> traits, string provider)
+    {
+        if (!traits.TryGetValue("Provider", out var values))
         {
-            Traits["Provider"] = values = [];
+            traits["Provider"] = values = [];
         }
 
-        if (!values.Contains(_provider))
+        if (!values.Contains(provider))
         {
-            values.Add(_provider);
+            values.Add(provider);
         }
     }
 

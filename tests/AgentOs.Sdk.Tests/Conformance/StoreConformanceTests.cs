@@ -23,6 +23,9 @@ public abstract class StoreConformanceTests<TProvider>(TProvider provider) : ICl
     /// <summary>Runs after <see cref="Database"/> exists, before the test (open stores, seed rows).</summary>
     protected virtual Task InitializeTestAsync() => Task.CompletedTask;
 
+    /// <summary>Runs after the test, before <see cref="Database"/> and its stores are disposed (dispose what uses the stores).</summary>
+    protected virtual Task DisposeTestAsync() => Task.CompletedTask;
+
     async Task IAsyncLifetime.InitializeAsync()
     {
         _database = await provider.CreateAsync(GetType().Name, StartsEmpty).ConfigureAwait(false);
@@ -31,6 +34,7 @@ public abstract class StoreConformanceTests<TProvider>(TProvider provider) : ICl
 
     async Task IAsyncLifetime.DisposeAsync()
     {
+        await DisposeTestAsync().ConfigureAwait(false);
         if (_database is not null)
         {
             await _database.DisposeAsync().ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Globalization;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.TestSupport;
 using AgentOs.Sdk.Idempotency;
+using AgentOs.Sdk.Tests.Conformance;
 using Xunit.Abstractions;
 
 namespace AgentOs.Sdk.Tests.Idempotency;
@@ -15,7 +16,8 @@ namespace AgentOs.Sdk.Tests.Idempotency;
 /// Before the fix, a claim that found its key completed under the write lock flushed hit counts through a second connection
 /// and held SQLite's write lock for the whole busy timeout (5 s): calls failed with "database is locked" and stalled for seconds.
 /// </remarks>
-public sealed class IdempotencyHammerTests(ITestOutputHelper output) : IDisposable
+public abstract class IdempotencyHammerTests<TProvider>(TProvider provider, ITestOutputHelper output) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
     private const int Processes = 6;
     private const int Keys = 200;
@@ -31,23 +33,28 @@ public sealed class IdempotencyHammerTests(ITestOutputHelper output) : IDisposab
     /// </summary>
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(750);
 
-    // The database goes to memory (tmpfs) where there is one, so that the latencies measure the idempotency protocol and
-    // not the shared disk: with seven builds running, one fsync took 10 ms and more, and six processes queueing their
-    // fsynced commits made calls wait seconds whatever the protocol does (p99 300-500 ms, max 2.4-3.5 s at load 43-45).
-    // Every write still runs with synchronous=FULL; tmpfs only makes the fsync free.
+    // The processes' logs, and the SQLite database, go to memory (tmpfs) where there is one, so that the latencies measure
+    // the idempotency protocol and not the shared disk: with seven builds running, one fsync took 10 ms and more, and six
+    // processes queueing their fsynced commits made calls wait seconds whatever the protocol does (p99 300-500 ms, max
+    // 2.4-3.5 s at load 43-45). Every write still runs with synchronous=FULL; tmpfs only makes the fsync free. PostgreSQL's
+    // database is the suite's own (its server commits many sessions' WAL with one fsync).
     private readonly TempDirectory _temp = TempDirectory.InMemoryIfAvailable("agentos-hammer-");
 
-    public void Dispose() => _temp.Dispose();
+    protected override Task DisposeTestAsync()
+    {
+        _temp.Dispose();
+        return Task.CompletedTask;
+    }
 
-    [Theory]
+    [ConformanceTheory]
     [InlineData("ledger")]
     [InlineData("cache")]
     public void Six_processes_hammering_the_same_keys_never_fail_never_stall_and_run_each_effect_once(string api)
     {
-        var database = _temp.Combine("hammer.db");
-        using (AgentOsStore.Open(database))
+        // Migrated once, before the processes race to open it (the suite's database is; the file in memory is here).
+        var database = Database.IsPostgreSql ? Database.ConnectionString : _temp.Combine("hammer.db");
+        using (Open(database))
         {
-            // Created and migrated once, before the processes race to open it.
         }
 
         var seed = Environment.TickCount & 0xFFFF;
@@ -114,7 +121,7 @@ public sealed class IdempotencyHammerTests(ITestOutputHelper output) : IDisposab
         Assert.True(stalled.Count == 0, $"calls that waited longer than {bound.TotalMilliseconds} ms: {string.Join("; ", stalled.Select(c => $"{c.Key} {Ms(c.Elapsed)} ms"))}");
 
         // Every call that did not execute was counted as a replay in hit_count, and every count reached the database.
-        using var store = AgentOsStore.Open(database);
+        using var store = Open(database);
         using var keys = new IdempotencyStore(store, "parent");
         var records = Enumerable.Range(0, Keys)
             .Select(i => string.Create(CultureInfo.InvariantCulture, $"key-{i:D3}"))
@@ -126,9 +133,15 @@ public sealed class IdempotencyHammerTests(ITestOutputHelper output) : IDisposab
         Assert.Equal((long)(Processes * Keys * Passes) - Keys, hits);
     }
 
+    private AgentOsStore Open(string database) => Database.IsPostgreSql ? Database.Open() : AgentOsStore.Open(database);
+
     private static TimeSpan Percentile(List<TimeSpan> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }
+
+public sealed class IdempotencyHammerTests_Sqlite(SqliteProvider provider, ITestOutputHelper output) : IdempotencyHammerTests<SqliteProvider>(provider, output);
+
+public sealed class IdempotencyHammerTests_PostgreSql(PostgreSqlProvider provider, ITestOutputHelper output) : IdempotencyHammerTests<PostgreSqlProvider>(provider, output);

@@ -13,6 +13,11 @@ namespace AgentOs.Sdk.Tests.Idempotency;
 /// Issue 14: a claim that finds its key completed under the write lock, while a hit-count flush is due, must neither stall
 /// itself nor hold the write lock against every other writer for the busy timeout.
 /// </summary>
+/// <remarks>
+/// SQLite only, not in the conformance suite: every test here holds SQLite's one database-wide write lock from another
+/// connection (<c>BEGIN IMMEDIATE</c> on the file), which PostgreSQL has no equivalent of (its writers lock rows, and the
+/// racing-hosts tests of <see cref="IdempotencyStoreTests{TProvider}"/> cover its claims).
+/// </remarks>
 public sealed class IdempotencyLockTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan LockHeld = TimeSpan.FromMilliseconds(300);

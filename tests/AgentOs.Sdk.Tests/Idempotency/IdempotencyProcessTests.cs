@@ -1,107 +1,57 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Tests.Conformance;
 using AgentOs.Sdk.Tests.TestSupport;
 
 namespace AgentOs.Sdk.Tests.Idempotency;
 
-public sealed class IdempotencyProcessTests : IDisposable
+/// <summary>Real processes, each with its own store on the shared database, running one tool command through the ledger.</summary>
+public abstract class IdempotencyProcessTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly TempDirectory _temp = new();
+    private const int Processes = 4;
 
-    public void Dispose() => _temp.Dispose();
-
-    [Fact]
+    [ConformanceFact]
     public async Task Four_processes_running_one_command_execute_it_once_and_all_get_its_result()
     {
-        const int Processes = 4;
-        var database = _temp.Combine("shared.db");
-        var marker = _temp.Combine("executions.txt");
-        var release = _temp.Combine("release");
-        using (AgentOsStore.Open(database))
-        {
-            // Created once up front, so the children do not race to migrate a fresh file.
-        }
-
-        var lines = new ConcurrentQueue<(int Child, string Line)>();
-        var children = Enumerable.Range(0, Processes).Select(i => Start(i, database, marker, release, lines)).ToList();
+        using var temp = new TempDirectory("agentos-idempotent-callers-");
+        var marker = temp.Combine("executions.txt");
+        var release = temp.Combine("release");
+        // The database starts migrated: the children race for the key, not to migrate a fresh database.
+        var children = Enumerable.Range(0, Processes)
+            .Select(_ => ChildProcess.StartAssembly(BuiltProgram.TestHost, ["idempotent-caller", Database.ConnectionString, "make release", marker, release]))
+            .ToList();
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            // Hold the executor inside its claim until every other process has looked at the key and gone to call it.
-            while (!(lines.Count(l => l.Line == "executing") == 1
-                && lines.Count(l => l.Line is "waiting" or "calling") == Processes))
+            // Each process looks at the key and goes to call the ledger ("waiting" when it found the key claimed already).
+            Assert.All(children, c => Assert.Contains(c.ReadLine(), new[] { "waiting", "calling" }));
+
+            // One of them claims the key and runs the command, and holds its claim until released: every other process
+            // finds the key pending and waits for the outcome.
+            using var timeout = new CancellationTokenSource(ChildProcess.DefaultTimeout);
+            // A line ends with its newline once the executor has written it whole.
+            while (!File.Exists(marker) || !File.ReadAllText(marker).EndsWith('\n'))
             {
-                Assert.All(children, c => Assert.False(c.HasExited && c.ExitCode != 0, $"child exited with {(c.HasExited ? c.ExitCode : 0)}"));
+                Assert.All(children, c => Assert.False(c.HasExited, $"child {c.Id} exited before the command ran: {c.Stderr}"));
                 await Task.Delay(20, timeout.Token);
             }
 
+            var executor = children.Single(c => c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == File.ReadAllLines(marker)[0]);
+            Assert.Equal("executing", executor.ReadLine());
             await File.WriteAllTextAsync(release, "go", timeout.Token);
-            foreach (var child in children)
-            {
-                await child.WaitForExitAsync(timeout.Token);
-                Assert.Equal(0, child.ExitCode);
-            }
+
+            var results = children.Select(c => (Child: c, Result: c.ReadToEnd().Trim())).ToList();
+            Assert.All(children, c => Assert.True(c.WaitForExit() == 0, c.Stderr));
+
+            Assert.Single(await File.ReadAllLinesAsync(marker, timeout.Token));
+            // Every process got the executor's result; only the executor did not replay it.
+            Assert.All(results, r => Assert.Equal($"result=ran in {executor.Id} replayed={(r.Child == executor ? "False" : "True")}", r.Result));
         }
         finally
         {
-            foreach (var child in children.Where(c => !c.HasExited))
-            {
-                child.Kill(entireProcessTree: true);
-            }
-
             children.ForEach(c => c.Dispose());
         }
-
-        var executions = await File.ReadAllLinesAsync(marker);
-        var results = lines.Where(l => l.Line.StartsWith("result=", StringComparison.Ordinal)).Select(l => l.Line).ToList();
-        Assert.Single(executions);
-        Assert.Equal(Processes, results.Count);
-        Assert.Single(results, r => r.EndsWith("replayed=False", StringComparison.Ordinal));
-        Assert.Single(results.Select(r => r[..r.IndexOf(" replayed=", StringComparison.Ordinal)]).Distinct());
-        Assert.Contains($"ran in {executions[0]}", results[0], StringComparison.Ordinal);
-    }
-
-    private static Process Start(int index, string database, string marker, string release, ConcurrentQueue<(int, string)> lines)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { TestHostPath(), "idempotent-caller", database, "make release", marker, release })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                lines.Enqueue((index, line));
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                lines.Enqueue((index, "stderr: " + line));
-            }
-        };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    // The TestHost is built beside the tests: <repo>/tests/AgentOs.Sdk.TestHost/bin/<configuration>/<framework>/.
-    private static string TestHostPath()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var testsDirectory = here.Parent!.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(testsDirectory, "AgentOs.Sdk.TestHost", "bin", here.Parent.Name, here.Name, "AgentOs.Sdk.TestHost.dll");
-        return File.Exists(path) ? path : throw new InvalidOperationException($"The TestHost is not built at '{path}'.");
     }
 }
+
+public sealed class IdempotencyProcessTests_Sqlite(SqliteProvider provider) : IdempotencyProcessTests<SqliteProvider>(provider);
+
+public sealed class IdempotencyProcessTests_PostgreSql(PostgreSqlProvider provider) : IdempotencyProcessTests<PostgreSqlProvider>(provider);

@@ -1,32 +1,38 @@
 using AgentOs.Sdk.Idempotency;
 using AgentOs.Sdk.Storage;
-using AgentOs.Sdk.Tests.TestSupport;
+using AgentOs.Sdk.Tests.Conformance;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Idempotency;
 
-public sealed class IdempotencyStoreTests : IDisposable
+/// <summary>
+/// Idempotency claims on each provider: a key runs once however many owners (or hosts: stores of their own, each with its
+/// own connection pool) race for it, a crashed owner's claim is in doubt for the next one, and a failure is never replayed
+/// unless asked.
+/// </summary>
+public abstract class IdempotencyStoreTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
+    private const int Hosts = 8;
     private static readonly TimeSpan ClaimDuration = TimeSpan.FromMinutes(5);
 
-    private readonly TempDirectory _temp = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly AgentOsStore _store;
     private readonly List<IdempotencyStore> _created = [];
+    private AgentOsStore _store = null!;
 
-    public IdempotencyStoreTests()
+    protected override Task InitializeTestAsync()
     {
-        _store = AgentOsStore.Open(_temp.Combine("idempotency.db"));
+        _store = Database.Open();
+        return Task.CompletedTask;
     }
 
-    public void Dispose()
+    protected override Task DisposeTestAsync()
     {
         _created.ForEach(s => s.Dispose());
-        _store.Dispose();
-        _temp.Dispose();
+        return Task.CompletedTask;
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task The_first_call_executes_and_the_next_replays_the_recorded_outcome()
     {
         var store = Create("a");
@@ -46,7 +52,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal(_clock.GetUtcNow() + TimeSpan.FromDays(30), record.ExpiresAt);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_claim_is_visible_as_pending_with_its_owner_and_expiry_and_blocks_other_claims()
     {
         var a = Create("owner-a");
@@ -71,7 +77,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal("sent", afterwards.Record!.Result);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Two_concurrent_owners_of_one_key_execute_it_once()
     {
         var results = await RaceAsync(callers: 2, sharedInstance: false);
@@ -80,7 +86,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Single(results.Select(r => r.Outcome.Result).Distinct());
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Sixteen_concurrent_owners_of_one_key_execute_it_once()
     {
         var results = await RaceAsync(callers: 16, sharedInstance: false);
@@ -89,7 +95,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Single(results.Select(r => r.Outcome.Result).Distinct());
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Sixteen_concurrent_callers_on_one_instance_execute_once_and_are_woken_without_the_clock_moving()
     {
         var results = await RaceAsync(callers: 16, sharedInstance: true);
@@ -98,7 +104,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Single(results.Select(r => r.Outcome.Result).Distinct());
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task An_expired_key_is_executed_again_and_the_new_success_is_replayed_until_it_expires()
     {
         var store = Create("a");
@@ -123,7 +129,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal(2, record.ClaimEpoch);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_failure_thrown_by_the_operation_is_recorded_as_failed_and_the_next_call_runs_again()
     {
         var store = Create("a");
@@ -140,10 +146,11 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal("ok", retry.Outcome.Result);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_crashed_claim_becomes_in_doubt_and_the_next_caller_takes_over_and_is_told()
     {
-        var crashed = Create("crashed-owner");
+        // The crashed owner ran on another host: a store of its own, as another machine sharing the database would have.
+        var crashed = Create("crashed-owner", host: Database.Open());
         var next = Create("next-owner");
         var key = IdempotencyKey.From("op", "in-doubt");
         var stale = crashed.TryClaim(key).Claim!;
@@ -163,7 +170,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal("second attempt", next.Find(key)!.Result);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void In_doubt_claims_can_be_marked_in_the_store_and_taking_one_over_names_the_previous_owner()
     {
         var crashed = Create("crashed-owner");
@@ -181,7 +188,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal(2, takeover.Claim.Epoch);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_late_completion_of_an_expired_claim_that_nobody_took_over_is_recorded()
     {
         var slow = Create("slow-owner");
@@ -196,7 +203,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal("late but sole", record.Result);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_waiter_whose_owner_crashed_takes_over_once_the_claim_expires()
     {
         var crashed = Create("crashed-owner");
@@ -213,7 +220,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal("done by waiter", result.Outcome.Result);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Waiting_for_another_owner_is_bounded()
     {
         var holder = Create("holder");
@@ -229,7 +236,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Contains("'holder'", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Force_execute_runs_again_and_records_the_new_outcome()
     {
         var store = Create("a");
@@ -243,7 +250,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal("new", replay.Outcome.Result);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Replay_counts_reach_the_hit_count_column_when_flushed_or_after_the_flush_interval()
     {
         var store = Create("a");
@@ -263,7 +270,7 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Equal(4, store.Find(key)!.HitCount);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Purge_deletes_only_expired_outcomes()
     {
         var store = Create("a");
@@ -275,6 +282,57 @@ public sealed class IdempotencyStoreTests : IDisposable
         Assert.Null(store.Find(IdempotencyKey.From("op", "short")));
         Assert.NotNull(store.Find(IdempotencyKey.From("op", "forever")));
     }
+
+    [ConformanceFact]
+    public async Task Eight_hosts_racing_for_a_new_key_run_the_operation_once_and_all_get_its_outcome()
+    {
+        var hosts = await OpenHostsAsync();
+        var runs = 0;
+        var key = IdempotencyKey.From("test", "new-key");
+
+        var results = await Task.WhenAll(hosts.Select((host, i) => Task.Run(() => Create($"host-{i}", host: host, clock: TimeProvider.System).ExecuteAsync(
+            key,
+            async ct =>
+            {
+                Interlocked.Increment(ref runs);
+                await Task.Delay(200, ct);
+                return IdempotencyOutcome.Success($"ran on host-{i}");
+            }))));
+
+        Assert.Equal(1, runs);
+        Assert.Single(results, r => !r.Replayed);
+        Assert.Single(results.Select(r => r.Outcome.Result).Distinct());
+        Assert.Equal(1L, await Database.ScalarAsync<long>("SELECT claim_epoch FROM idempotency_keys"));
+    }
+
+    [ConformanceFact]
+    public async Task Eight_hosts_racing_to_retry_a_failed_key_run_it_once_more_not_eight_times()
+    {
+        var key = IdempotencyKey.From("test", "failed-key");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Create("first", clock: TimeProvider.System).ExecuteAsync(
+            key, _ => throw new InvalidOperationException("the first attempt failed")));
+        var hosts = await OpenHostsAsync();
+        var runs = 0;
+
+        var results = await Task.WhenAll(hosts.Select((host, i) => Task.Run(() => Create($"host-{i}", host: host, clock: TimeProvider.System).ExecuteAsync(
+            key,
+            async ct =>
+            {
+                Interlocked.Increment(ref runs);
+                await Task.Delay(200, ct);
+                return IdempotencyOutcome.Success("second attempt");
+            }))));
+
+        // Hosts that read "failed" before any of them took it over must not all run it: the claim locks the row
+        // (PostgreSQL) or runs under the write lock (SQLite).
+        Assert.Equal(1, runs);
+        Assert.All(results, r => Assert.Equal("second attempt", r.Outcome.Result));
+        Assert.Equal(2L, await Database.ScalarAsync<long>("SELECT claim_epoch FROM idempotency_keys"));
+        Assert.Equal("succeeded", await Database.ScalarAsync<string>("SELECT status FROM idempotency_keys"));
+    }
+
+    private async Task<AgentOsStore[]> OpenHostsAsync() =>
+        await Task.WhenAll(Enumerable.Range(0, Hosts).Select(_ => Database.OpenAsync()));
 
     // Starts every caller at once on its own thread; the executing caller holds its claim until every other caller has
     // reached the point where it waits, so the waiting path is exercised every time, not by luck.
@@ -314,10 +372,14 @@ public sealed class IdempotencyStoreTests : IDisposable
         return results;
     }
 
-    private IdempotencyStore Create(string owner, IdempotencyOptions? options = null, TimeProvider? clock = null)
+    private IdempotencyStore Create(string owner, IdempotencyOptions? options = null, TimeProvider? clock = null, AgentOsStore? host = null)
     {
-        var store = new IdempotencyStore(_store, owner, clock ?? _clock, options ?? new IdempotencyOptions { ClaimDuration = ClaimDuration });
+        var store = new IdempotencyStore(host ?? _store, owner, clock ?? _clock, options ?? new IdempotencyOptions { ClaimDuration = ClaimDuration });
         _created.Add(store);
         return store;
     }
 }
+
+public sealed class IdempotencyStoreTests_Sqlite(SqliteProvider provider) : IdempotencyStoreTests<SqliteProvider>(provider);
+
+public sealed class IdempotencyStoreTests_PostgreSql(PostgreSqlProvider provider) : IdempotencyStoreTests<PostgreSqlProvider>(provider);

@@ -1,34 +1,31 @@
-using System.Text;
 using AgentOs.Sdk.Idempotency;
 using AgentOs.Sdk.Storage;
-using AgentOs.Sdk.Tests.TestSupport;
+using AgentOs.Sdk.Tests.Conformance;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Idempotency;
 
-public sealed class LlmOutputCacheTests : IDisposable
+public abstract class LlmOutputCacheTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly TempDirectory _temp = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly AgentOsStore _store;
-    private readonly IdempotencyStore _idempotency;
-    private readonly LlmOutputCache _cache;
+    private IdempotencyStore _idempotency = null!;
+    private LlmOutputCache _cache = null!;
 
-    public LlmOutputCacheTests()
+    protected override Task InitializeTestAsync()
     {
-        _store = AgentOsStore.Open(_temp.Combine("llm.db"));
-        _idempotency = new IdempotencyStore(_store, "worker-1", _clock);
+        _idempotency = new IdempotencyStore(Database.Open(), "worker-1", _clock);
         _cache = new LlmOutputCache(_idempotency);
+        return Task.CompletedTask;
     }
 
-    public void Dispose()
+    protected override Task DisposeTestAsync()
     {
-        _idempotency.Dispose();
-        _store.Dispose();
-        _temp.Dispose();
+        _idempotency?.Dispose();
+        return Task.CompletedTask;
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task The_model_is_asked_once_per_request_and_hits_and_misses_are_counted()
     {
         var calls = 0;
@@ -50,10 +47,10 @@ public sealed class LlmOutputCacheTests : IDisposable
         Assert.Equal(0, _cache.GetPersistedHitCount("summarise", "the prompt", "model-b"));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_long_answer_is_returned_whole_to_the_first_caller_and_replayed_whole()
     {
-        var answer = LongText(100_000);
+        var answer = SampleText.Long(100_000);
 
         var first = await _cache.GetOrCreateAsync("write", "a long essay", "model", _ => Task.FromResult(answer));
         var replay = await _cache.GetOrCreateAsync("write", "a long essay", "model", _ => Task.FromResult("unused"));
@@ -63,7 +60,7 @@ public sealed class LlmOutputCacheTests : IDisposable
         Assert.Equal(answer, _idempotency.Find(LlmOutputCache.CreateKey("write", "a long essay", "model"))!.Result);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_factory_that_throws_caches_nothing()
     {
         await Assert.ThrowsAsync<HttpRequestException>(() => _cache.GetOrCreateAsync("op", "p", "m", _ => throw new HttpRequestException("rate limited")));
@@ -74,7 +71,7 @@ public sealed class LlmOutputCacheTests : IDisposable
         Assert.Equal(new LlmCacheStatistics(Hits: 0, Misses: 1), _cache.Statistics);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task An_expired_answer_is_asked_for_again_and_cached_again()
     {
         var options = new LlmCacheOptions { TimeToLive = TimeSpan.FromDays(1) };
@@ -88,7 +85,7 @@ public sealed class LlmOutputCacheTests : IDisposable
         Assert.Equal("tuesday", cached);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Force_refresh_asks_again_and_caches_the_new_answer()
     {
         await _cache.GetOrCreateAsync("op", "p", "m", _ => Task.FromResult("old"));
@@ -99,7 +96,7 @@ public sealed class LlmOutputCacheTests : IDisposable
         Assert.Equal("new", await _cache.GetOrCreateAsync("op", "p", "m", _ => Task.FromResult("unused")));
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Requests_whose_joined_parts_would_collide_are_cached_apart()
     {
         await _cache.GetOrCreateAsync("a:b", "c", "m", _ => Task.FromResult("first"));
@@ -109,15 +106,25 @@ public sealed class LlmOutputCacheTests : IDisposable
         Assert.Equal("second", other);
     }
 
-    internal static string LongText(int length)
+    [ConformanceFact]
+    public async Task A_failure_on_one_host_is_never_cached_and_another_host_asks_the_model_again_then_both_share_the_answer()
     {
-        var builder = new StringBuilder(length);
-        var i = 0;
-        while (builder.Length < length)
-        {
-            builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"line {i++}: \"quoted\", tab\t, ünïcødé ✓, emoji 🚀\n");
-        }
+        using var otherHost = new IdempotencyStore(Database.Open(), "worker-2", _clock);
+        var other = new LlmOutputCache(otherHost);
 
-        return builder.ToString(0, length - 1) + "!";
+        await Assert.ThrowsAsync<TimeoutException>(() => _cache.GetOrCreateAsync("chat", "prompt", "model", _ => throw new TimeoutException("the model timed out")));
+        var calls = 0;
+        var answer = await other.GetOrCreateAsync("chat", "prompt", "model", _ => Task.FromResult($"answer {++calls}"));
+        var cached = await _cache.GetOrCreateAsync("chat", "prompt", "model", _ => Task.FromResult($"answer {++calls}"));
+
+        Assert.Equal("answer 1", answer);
+        Assert.Equal("answer 1", cached);
+        Assert.Equal(1, calls);
+        Assert.Equal(new LlmCacheStatistics(Hits: 0, Misses: 1), other.Statistics);
+        Assert.Equal(new LlmCacheStatistics(Hits: 1, Misses: 0), _cache.Statistics);
     }
 }
+
+public sealed class LlmOutputCacheTests_Sqlite(SqliteProvider provider) : LlmOutputCacheTests<SqliteProvider>(provider);
+
+public sealed class LlmOutputCacheTests_PostgreSql(PostgreSqlProvider provider) : LlmOutputCacheTests<PostgreSqlProvider>(provider);

@@ -1,33 +1,33 @@
 using AgentOs.Sdk.Idempotency;
 using AgentOs.Sdk.Storage;
-using AgentOs.Sdk.Tests.TestSupport;
+using AgentOs.Sdk.Tests.Conformance;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.Idempotency;
 
-public sealed class ToolLedgerTests : IDisposable
+public abstract class ToolLedgerTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private readonly TempDirectory _temp = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly AgentOsStore _store;
-    private readonly IdempotencyStore _idempotency;
-    private readonly ToolLedger _ledger;
+    private AgentOsStore _store = null!;
+    private IdempotencyStore _idempotency = null!;
+    private ToolLedger _ledger = null!;
 
-    public ToolLedgerTests()
+    protected override Task InitializeTestAsync()
     {
-        _store = AgentOsStore.Open(_temp.Combine("tools.db"));
+        _store = Database.Open();
         _idempotency = new IdempotencyStore(_store, "worker-1", _clock);
         _ledger = new ToolLedger(_idempotency);
+        return Task.CompletedTask;
     }
 
-    public void Dispose()
+    protected override Task DisposeTestAsync()
     {
-        _idempotency.Dispose();
-        _store.Dispose();
-        _temp.Dispose();
+        _idempotency?.Dispose();
+        return Task.CompletedTask;
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_command_runs_once_and_is_replayed_with_the_same_result()
     {
         var runs = 0;
@@ -45,7 +45,7 @@ public sealed class ToolLedgerTests : IDisposable
         Assert.Equal(0.5, _ledger.Statistics.ReplayRate);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_failed_command_is_recorded_as_failed_not_success_and_runs_again()
     {
         var runs = 0;
@@ -65,7 +65,7 @@ public sealed class ToolLedgerTests : IDisposable
         Assert.Equal(IdempotencyStatus.Succeeded, _idempotency.Find(ToolLedger.CreateKey("make", "make all"))!.Status);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_failed_command_is_replayed_as_the_failure_it_was_when_the_caller_caches_failures()
     {
         var options = new ToolLedgerOptions { CacheFailures = true };
@@ -81,11 +81,11 @@ public sealed class ToolLedgerTests : IDisposable
         Assert.False(replay.Result.Succeeded);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Output_over_ten_thousand_characters_is_returned_whole_to_the_first_caller_and_replayed_whole()
     {
-        var stdout = LlmOutputCacheTests.LongText(50_000);
-        var stderr = LlmOutputCacheTests.LongText(20_000);
+        var stdout = SampleText.Long(50_000);
+        var stderr = SampleText.Long(20_000);
 
         var first = await _ledger.ExecuteOrReplayAsync("build", "dotnet build", _ => Task.FromResult(new ToolResult(0, stdout, stderr)));
         var replay = await _ledger.ExecuteOrReplayAsync("build", "dotnet build", _ => Task.FromResult(new ToolResult(0, "unused", "unused")));
@@ -97,7 +97,7 @@ public sealed class ToolLedgerTests : IDisposable
         Assert.Equal(stderr, replay.Result.Stderr);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task Force_execute_reruns_the_command_and_records_the_new_result()
     {
         await _ledger.ExecuteOrReplayAsync("date", "date", _ => Task.FromResult(new ToolResult(0, "monday", string.Empty)));
@@ -111,7 +111,7 @@ public sealed class ToolLedgerTests : IDisposable
         Assert.Equal(new ToolLedgerStatistics(Executions: 2, Replays: 1), _ledger.Statistics);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task The_same_command_in_another_scope_runs_on_its_own()
     {
         await _ledger.ExecuteOrReplayAsync("sh", "ls", _ => Task.FromResult(new ToolResult(0, "repo-a files", string.Empty)), new ToolLedgerOptions { Scope = "/repo/a" });
@@ -122,10 +122,11 @@ public sealed class ToolLedgerTests : IDisposable
         Assert.Equal("repo-b files", other.Result.Stdout);
     }
 
-    [Fact]
+    [ConformanceFact]
     public async Task A_command_whose_previous_run_crashed_mid_claim_runs_again_and_says_the_previous_run_is_in_doubt()
     {
-        var crashed = new IdempotencyStore(_store, "crashed-worker", _clock);
+        // The crashed worker ran on another host, with a store of its own.
+        var crashed = new IdempotencyStore(Database.Open(), "crashed-worker", _clock);
         crashed.TryClaim(ToolLedger.CreateKey("deploy", "deploy --prod"));
         _clock.Advance(TimeSpan.FromMinutes(5));
 
@@ -135,4 +136,26 @@ public sealed class ToolLedgerTests : IDisposable
         Assert.True(result.PreviousAttemptInDoubt);
         crashed.Dispose();
     }
+
+    [ConformanceFact]
+    public async Task A_failed_command_on_one_host_runs_again_on_another_and_only_its_success_is_replayed_everywhere()
+    {
+        using var otherHost = new IdempotencyStore(Database.Open(), "worker-2", _clock);
+        var other = new ToolLedger(otherHost);
+
+        var failedRun = await _ledger.ExecuteOrReplayAsync("sh", "make", _ => Task.FromResult(new ToolResult(2, string.Empty, "error")));
+        var rerun = await other.ExecuteOrReplayAsync("sh", "make", _ => Task.FromResult(new ToolResult(0, "built", string.Empty)));
+        var replay = await _ledger.ExecuteOrReplayAsync("sh", "make", _ => Task.FromResult(new ToolResult(0, "built twice", string.Empty)));
+
+        Assert.False(failedRun.Replayed);
+        Assert.Equal(2, failedRun.Result.ExitCode);
+        Assert.False(rerun.Replayed);
+        Assert.True(replay.Replayed);
+        Assert.Equal("built", replay.Result.Stdout);
+        Assert.Equal(2L, await Database.ScalarAsync<long>("SELECT claim_epoch FROM idempotency_keys"));
+    }
 }
+
+public sealed class ToolLedgerTests_Sqlite(SqliteProvider provider) : ToolLedgerTests<SqliteProvider>(provider);
+
+public sealed class ToolLedgerTests_PostgreSql(PostgreSqlProvider provider) : ToolLedgerTests<PostgreSqlProvider>(provider);

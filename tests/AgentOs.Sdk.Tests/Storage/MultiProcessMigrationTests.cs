@@ -1,23 +1,24 @@
 using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Tests.Conformance;
 using AgentOs.Sdk.Tests.TestSupport;
-using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Tests.Storage;
 
-/// <summary>Separate processes, not threads: each has its own SQLite library state, file descriptors and locks.</summary>
-public sealed class MultiProcessMigrationTests : IDisposable
+/// <summary>
+/// Separate processes, not threads: each has its own driver state, file descriptors, locks and connection pool, as hosts
+/// starting at the same moment have (SQLite: one file; PostgreSQL: the advisory lock held for the migration transaction).
+/// </summary>
+public abstract class MultiProcessMigrationTests<TProvider>(TProvider provider) : StoreConformanceTests<TProvider>(provider)
+    where TProvider : class, IStoreProviderFixture
 {
-    private const int Processes = 4;
+    private const int Processes = 8;
 
-    private readonly TempDirectory _temp = new();
+    protected override bool StartsEmpty => true;
 
-    public void Dispose() => _temp.Dispose();
-
-    [Fact]
-    public void Several_processes_opening_a_fresh_database_at_once_migrate_it_exactly_once()
+    [ConformanceFact]
+    public async Task Eight_processes_opening_a_fresh_database_at_once_migrate_it_exactly_once()
     {
-        var path = _temp.Combine("fresh.db");
-        var children = Enumerable.Range(0, Processes).Select(_ => ChildProcess.StartAssembly(BuiltProgram.TestHost, ["open-store", path])).ToList();
+        var children = Enumerable.Range(0, Processes).Select(_ => ChildProcess.StartAssembly(BuiltProgram.TestHost, ["open-store", Database.ConnectionString])).ToList();
         try
         {
             // Every process is started and waiting before any of them opens the store.
@@ -35,15 +36,14 @@ public sealed class MultiProcessMigrationTests : IDisposable
             children.ForEach(c => c.Dispose());
         }
 
-        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*), count(DISTINCT version), (SELECT version FROM schema_version ORDER BY major DESC, minor DESC LIMIT 1) FROM schema_version";
-        using var reader = command.ExecuteReader();
-        Assert.True(reader.Read());
-        var migrations = typeof(StoreSchema).Assembly.GetManifestResourceNames().Count(n => n.StartsWith("AgentOs.Sdk.Storage.Migrations.", StringComparison.Ordinal));
-        Assert.Equal(migrations, reader.GetInt32(0));
-        Assert.Equal(migrations, reader.GetInt32(1));
-        Assert.Equal(StoreSchema.CurrentVersion.ToString(), reader.GetString(2));
+        // One schema_version row per migration: none was applied twice, none was skipped.
+        var migrations = (long)Database.Migrations.Count;
+        Assert.Equal(migrations, await Database.ScalarAsync<long>("SELECT count(*) FROM schema_version"));
+        Assert.Equal(migrations, await Database.ScalarAsync<long>("SELECT count(DISTINCT version) FROM schema_version"));
+        Assert.Equal(StoreSchema.CurrentVersion.ToString(), await Database.ScalarAsync<string>("SELECT version FROM schema_version ORDER BY major DESC, minor DESC LIMIT 1"));
     }
 }
+
+public sealed class MultiProcessMigrationTests_Sqlite(SqliteProvider provider) : MultiProcessMigrationTests<SqliteProvider>(provider);
+
+public sealed class MultiProcessMigrationTests_PostgreSql(PostgreSqlProvider provider) : MultiProcessMigrationTests<PostgreSqlProvider>(provider);

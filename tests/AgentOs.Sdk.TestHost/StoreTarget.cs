@@ -1,7 +1,7 @@
 using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.Storage;
 
-namespace AgentOs.Sdk.TestHost.Checkpoints;
+namespace AgentOs.Sdk.TestHost;
 
 /// <summary>Opens the store a test names on the command line: a SQLite file path, or a PostgreSQL connection string (<c>Host=...</c>).</summary>
 internal static class StoreTarget
