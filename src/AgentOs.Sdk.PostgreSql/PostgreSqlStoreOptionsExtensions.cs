@@ -31,11 +31,4 @@ public static class PostgreSqlStoreOptionsExtensions
         };
         return options;
     }
-
-    /// <summary>Whether the store is a PostgreSQL store.</summary>
-    public static bool IsPostgreSql(this AgentOsStore store)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        return store.Provider is PostgreSqlStoreProvider;
-    }
 }

@@ -59,9 +59,9 @@ internal static class InitCommand
     {
         try
         {
-            using var store = PostgreSqlStore.Open(connectionString);
-            var settings = store.ReadSettingsAsync().GetAwaiter().GetResult();
-            console.Out.WriteLine($"Opened AgentOs store {console.Bold(store.Endpoint.ToString())}");
+            using var store = AgentOsStore.Open(new StoreOptions().UsePostgreSql(connectionString));
+            var settings = store.ReadPostgreSqlSettingsAsync().GetAwaiter().GetResult();
+            console.Out.WriteLine($"Opened AgentOs store {console.Bold(store.Location)}");
             Row("schema", store.SchemaVersion.ToString());
             Row("postgresql", settings.ServerVersion);
             Row("search_path", settings.Schema);

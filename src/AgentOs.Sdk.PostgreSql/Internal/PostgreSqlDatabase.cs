@@ -26,7 +26,7 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
-    /// <summary>Creates the data source without connecting; <see cref="OpenAsync"/> also migrates.</summary>
+    /// <summary>Creates the data source without connecting.</summary>
     public static PostgreSqlDatabase Create(string connectionString, PostgreSqlStoreOptions? options = null)
     {
         var endpoint = PostgreSqlEndpoint.Parse(connectionString);
@@ -47,23 +47,6 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         }
 
         return new PostgreSqlDatabase(endpoint, settings, builder.Build());
-    }
-
-    /// <summary>Connects, then applies every pending migration (each under the advisory lock).</summary>
-    public static async Task<(PostgreSqlDatabase Database, SchemaVersion Version)> OpenAsync(
-        string connectionString, PostgreSqlStoreOptions? options, CancellationToken cancellationToken)
-    {
-        var database = Create(connectionString, options);
-        try
-        {
-            var version = await PostgreSqlMigrationRunner.MigrateAsync(database, PostgreSqlMigrations.All, cancellationToken).ConfigureAwait(false);
-            return (database, version);
-        }
-        catch
-        {
-            await database.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
     }
 
     /// <summary>Opens a pooled connection; a failure names the host and database, never the password.</summary>

@@ -103,8 +103,11 @@ internal sealed class PostgreSqlStoreProvider : StoreProvider
         return Database.Failure(exception, doing);
     }
 
-    public override async ValueTask<SchemaVersion> MigrateAsync(AgentOsStore store, bool async, CancellationToken cancellationToken) =>
-        await PostgreSqlMigrationRunner.MigrateAsync(Database, PostgreSqlMigrations.All, cancellationToken).ConfigureAwait(false);
+    public override IReadOnlyList<Migration> Migrations => PostgreSqlMigrations.All;
+
+    public override ValueTask EnsureOursAsync(StoreTransaction transaction) => PostgreSqlMigrations.EnsureOursAsync(transaction);
+
+    public override ValueTask LockForMigrationAsync(StoreTransaction transaction) => PostgreSqlMigrations.LockAsync(transaction);
 
     public override void Dispose()
     {

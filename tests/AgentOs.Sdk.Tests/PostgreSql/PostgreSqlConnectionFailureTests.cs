@@ -14,13 +14,13 @@ namespace AgentOs.Sdk.Tests.PostgreSql;
 public sealed class PostgreSqlConnectionFailureTests
 {
     [Fact]
-    public async Task An_unreachable_server_fails_with_the_host_and_database_and_not_the_password()
+    public async Task An_unreachable_server_fails_opening_asynchronously_with_the_host_and_database_and_not_the_password()
     {
         var port = PostgreSqlHealthCheckTests.ClosedPort();
         var connectionString = $"Host=127.0.0.1;Port={port};Database=agents;Username=app;Password=hunter2-secret";
 
         var error = await Assert.ThrowsAsync<StoreException>(
-            () => PostgreSqlDatabase.OpenAsync(connectionString, new PostgreSqlStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(2) }, CancellationToken.None));
+            async () => await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(connectionString, o => o.ConnectTimeout = TimeSpan.FromSeconds(2))));
 
         Assert.Contains($"postgresql://app@127.0.0.1:{port}/agents", error.Message, StringComparison.Ordinal);
         Assert.Contains("unreachable", error.Message, StringComparison.Ordinal);
@@ -56,7 +56,7 @@ public sealed class PostgreSqlConnectionFailureTests
         await using var cluster = await PrivateCluster.StartAsync();
         var wrong = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Password = "not-the-password-42" }.ConnectionString;
 
-        var error = await Assert.ThrowsAsync<StoreException>(() => PostgreSqlDatabase.OpenAsync(wrong, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<StoreException>(async () => await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(wrong)));
 
         Assert.Contains("refused the credentials (28P01", error.Message, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);

@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using AgentOs.Sdk.Health;
 using AgentOs.Sdk.PostgreSql.Health;
+using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.PostgreSql.Internal;
+using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.Shared;
 using Npgsql;
 
@@ -91,7 +93,7 @@ public sealed class PostgreSqlHealthCheckTests(PostgresDatabase server) : IClass
     private async Task<string> MigratedAsync()
     {
         var connectionString = await server.CreateDatabaseAsync("health");
-        (await PostgreSqlDatabase.OpenAsync(connectionString, null, CancellationToken.None)).Database.Dispose();
+        (await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(connectionString))).Dispose();
         return connectionString;
     }
 

@@ -1,3 +1,4 @@
+using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.PostgreSql.Internal;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.Shared;
@@ -24,7 +25,7 @@ public sealed class PostgreSqlMigrationTests(PostgresDatabase server) : IClassFi
         var connectionString = await server.CreateDatabaseAsync("migration");
         await AdminSql.ExecuteAsync(connectionString, "CREATE TABLE schema_version (version int)");
 
-        var error = await Assert.ThrowsAsync<StoreException>(() => PostgreSqlDatabase.OpenAsync(connectionString, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<StoreException>(async () => await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(connectionString)));
 
         Assert.Contains("belongs to another application", error.Message, StringComparison.Ordinal);
     }

@@ -252,7 +252,7 @@ internal sealed class HealthCheckRun : IDisposable
         try
         {
             // By version number, never by the time a version was applied.
-            newest = SqliteMigrationRunner.NewestApplied(command.Connection!, command.Transaction);
+            newest = SchemaMigrator.NewestApplied(command.Connection!, command.Transaction);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
         {

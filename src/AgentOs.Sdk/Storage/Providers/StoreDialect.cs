@@ -54,6 +54,19 @@ internal class StoreDialect
     /// </summary>
     public virtual string TableColumnsSql => "SELECT name, NULL FROM pragma_table_info(@name)";
 
+    /// <summary>Creates the <c>schema_version</c> table every provider records its migrations in, when it is missing.</summary>
+    public virtual string SchemaVersionTableSql => """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version       TEXT    NOT NULL PRIMARY KEY,
+            major         INTEGER NOT NULL,
+            minor         INTEGER NOT NULL,
+            description   TEXT    NOT NULL,
+            checksum      TEXT    NOT NULL,
+            applied_at_ms INTEGER NOT NULL,
+            UNIQUE (major, minor)
+        ) STRICT
+        """;
+
     /// <summary>The larger of two expressions: SQLite's scalar <c>max(a, b)</c>, PostgreSQL's <c>GREATEST(a, b)</c>.</summary>
     public virtual string Greatest(string left, string right) => $"max({left}, {right})";
 

@@ -69,9 +69,29 @@ internal abstract class StoreProvider : IDisposable
 
     /// <summary>
     /// Brings the database to the current schema (the same version numbers and <c>schema_version</c> table on every
-    /// provider), refusing a database of another application, a newer schema, or a changed script.
+    /// provider), refusing a database of another application, a newer schema, or a changed script: the
+    /// <see cref="SchemaMigrator"/>'s rules, with this provider's scripts and hooks.
     /// </summary>
-    public abstract ValueTask<SchemaVersion> MigrateAsync(AgentOsStore store, bool async, CancellationToken cancellationToken);
+    public virtual ValueTask<SchemaVersion> MigrateAsync(AgentOsStore store, bool async, CancellationToken cancellationToken) =>
+        SchemaMigrator.MigrateAsync(store, async, cancellationToken);
+
+    /// <summary>This provider's migration scripts, oldest first: the same versions on every provider, each in its own SQL.</summary>
+    public abstract IReadOnlyList<Migration> Migrations { get; }
+
+    /// <summary>
+    /// Refuses, with a <see cref="StoreException"/>, a database that belongs to another application: it runs in the
+    /// migrator's read snapshot and again in each migration's transaction, before anything is written.
+    /// </summary>
+    public abstract ValueTask EnsureOursAsync(StoreTransaction transaction);
+
+    /// <summary>
+    /// Takes whatever lock makes hosts that migrate the same database at once queue, held until the migration's
+    /// transaction ends. The default takes none: SQLite's write transaction already holds the whole database.
+    /// </summary>
+    public virtual ValueTask LockForMigrationAsync(StoreTransaction transaction) => ValueTask.CompletedTask;
+
+    /// <summary>SQL run in a migration's transaction after its script and row (SQLite stamps its file header), or null.</summary>
+    public virtual string? AfterMigrationSql(SchemaVersion version) => null;
 
     /// <summary>Reads the settings in force on a connection (what the health check and evidence dumps report).</summary>
     public virtual StoreSettings ReadSettings(DbConnection connection) =>

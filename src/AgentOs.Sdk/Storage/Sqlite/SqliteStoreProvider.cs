@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace AgentOs.Sdk.Storage.Sqlite;
@@ -92,8 +93,33 @@ internal sealed class SqliteStoreProvider : Providers.StoreProvider
             ? new StoreException(DatabasePath, "The file is not a SQLite database", exception)
             : new StoreException(DatabasePath, $"Cannot {doing}: {exception.Message}", exception);
 
-    public override ValueTask<SchemaVersion> MigrateAsync(AgentOsStore store, bool async, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(SqliteMigrationRunner.Migrate(store, this));
+    public override IReadOnlyList<Migration> Migrations => Migration.All;
+
+    public override ValueTask<SchemaVersion> MigrateAsync(AgentOsStore store, bool async, CancellationToken cancellationToken)
+    {
+        // Identify the file on a connection that changes nothing, before the store's own connections switch it to WAL: a
+        // database of another application must be refused without being touched.
+        try
+        {
+            using var probe = OpenUnconfiguredConnection();
+            EnsureOurs(probe);
+        }
+        catch (SqliteException ex)
+        {
+            throw Failure(ex, "migrate the database");
+        }
+
+        return base.MigrateAsync(store, async, cancellationToken);
+    }
+
+    // Checked once, before the first configured connection opened (MigrateAsync above); the file cannot change owner since.
+    public override ValueTask EnsureOursAsync(StoreTransaction transaction) => ValueTask.CompletedTask;
+
+    // The header fields that identify the file as a store (application_id) and its schema without reading a table (user_version).
+    public override string AfterMigrationSql(SchemaVersion version) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"PRAGMA application_id = {StoreSchema.ApplicationId}; PRAGMA user_version = {(version.Major * 1000) + version.Minor};");
 
     public override StoreSettings ReadSettings(DbConnection connection) => StoreSettings.Read((SqliteConnection)connection);
 
@@ -111,6 +137,39 @@ internal sealed class SqliteStoreProvider : Providers.StoreProvider
         {
             connection.Dispose();
             throw Failure(ex, "open a connection");
+        }
+    }
+
+    private void EnsureOurs(SqliteConnection connection)
+    {
+        // One read transaction: another process may finish migrating between the two reads.
+        using var snapshot = connection.BeginTransaction(deferred: true);
+        var applicationId = Scalar(connection, "PRAGMA application_id");
+        if (applicationId == StoreSchema.ApplicationId)
+        {
+            return;
+        }
+
+        if (applicationId != 0)
+        {
+            throw new StoreException(
+                DatabasePath,
+                string.Create(CultureInfo.InvariantCulture, $"The database belongs to another application (application_id 0x{applicationId:X8}, expected 0x{StoreSchema.ApplicationId:X8})"));
+        }
+
+        var tables = Scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+        if (tables != 0)
+        {
+            throw new StoreException(
+                DatabasePath,
+                string.Create(CultureInfo.InvariantCulture, $"The database has {tables} tables but is not an AgentOs store (application_id is 0)"));
+        }
+
+        static long Scalar(SqliteConnection connection, string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
         }
     }
 
