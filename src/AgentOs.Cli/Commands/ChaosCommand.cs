@@ -161,7 +161,7 @@ internal static class ChaosCommand
         var width = results.Max(r => r.Name.Length);
         console.Out.WriteLine();
         console.Out.WriteLine(console.Dim($"  store: {provider}"));
-        console.Out.WriteLine(console.Dim($"  #  {"SCENARIO".PadRight(width)}  RESULT  {"TIME",8}  KEY FIGURE"));
+        console.Out.WriteLine(console.Dim($"  {"#",2}  {"SCENARIO".PadRight(width)}  RESULT  {"TIME",8}  KEY FIGURE"));
         foreach (var r in results)
         {
             var verdict = r.Skipped ? console.Dim("SKIP  ") : r.Passed ? console.Green("PASS  ") : console.Red("FAIL  ");

@@ -14,17 +14,9 @@ internal sealed class PostgreSqlDialect : StoreDialect
 
     public override string ShareRowsSuffix => " FOR SHARE";
 
-    public override string SchemaVersionTableSql => """
-        CREATE TABLE IF NOT EXISTS schema_version (
-            version       TEXT    NOT NULL PRIMARY KEY,
-            major         INTEGER NOT NULL,
-            minor         INTEGER NOT NULL,
-            description   TEXT    NOT NULL,
-            checksum      TEXT    NOT NULL,
-            applied_at_ms BIGINT  NOT NULL,
-            UNIQUE (major, minor)
-        )
-        """;
+    public override string Int64Type => "BIGINT";
+
+    public override string TableOptions => string.Empty;
 
     public override string Greatest(string left, string right) => $"GREATEST({left}, {right})";
 

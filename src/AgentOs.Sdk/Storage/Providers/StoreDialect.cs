@@ -55,17 +55,23 @@ internal class StoreDialect
     public virtual string TableColumnsSql => "SELECT name, NULL FROM pragma_table_info(@name)";
 
     /// <summary>Creates the <c>schema_version</c> table every provider records its migrations in, when it is missing.</summary>
-    public virtual string SchemaVersionTableSql => """
+    public string SchemaVersionTableSql => $"""
         CREATE TABLE IF NOT EXISTS schema_version (
             version       TEXT    NOT NULL PRIMARY KEY,
             major         INTEGER NOT NULL,
             minor         INTEGER NOT NULL,
             description   TEXT    NOT NULL,
             checksum      TEXT    NOT NULL,
-            applied_at_ms INTEGER NOT NULL,
+            applied_at_ms {Int64Type} NOT NULL,
             UNIQUE (major, minor)
-        ) STRICT
+        ){TableOptions}
         """;
+
+    /// <summary>The column type of a 64-bit integer such as a time in milliseconds: SQLite's <c>INTEGER</c>, PostgreSQL's <c>BIGINT</c>.</summary>
+    public virtual string Int64Type => "INTEGER";
+
+    /// <summary>What follows a <c>CREATE TABLE</c>'s closing parenthesis: SQLite's <c>STRICT</c> (types are enforced), nothing elsewhere.</summary>
+    public virtual string TableOptions => " STRICT";
 
     /// <summary>The larger of two expressions: SQLite's scalar <c>max(a, b)</c>, PostgreSQL's <c>GREATEST(a, b)</c>.</summary>
     public virtual string Greatest(string left, string right) => $"max({left}, {right})";
