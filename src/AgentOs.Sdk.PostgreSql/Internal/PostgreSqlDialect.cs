@@ -1,10 +1,13 @@
+using System.Text.RegularExpressions;
 using AgentOs.Sdk.Storage.Providers;
 
 namespace AgentOs.Sdk.PostgreSql.Internal;
 
 /// <summary>PostgreSQL's few differences from the portable SQL the modules write.</summary>
-internal sealed class PostgreSqlDialect : StoreDialect
+internal sealed partial class PostgreSqlDialect : StoreDialect
 {
+    private const string StatementNow = "(extract(epoch FROM statement_timestamp()) * 1000)::bigint";
+
     public static PostgreSqlDialect Instance { get; } = new();
 
     /// <summary>N hosts claiming at once each lock a different candidate row instead of queueing on one.</summary>
@@ -41,9 +44,21 @@ internal sealed class PostgreSqlDialect : StoreDialect
         ORDER BY a.attnum
         """;
 
+    /// <summary>
+    /// <c>@now</c> becomes the statement's start on the server's clock, in Unix milliseconds. It is one value however often
+    /// the statement uses it, and it is taken when the server begins that statement: after every earlier statement sent in
+    /// the same round trip has run, so after any row lock one of them waited for (a lease write that locks its row first
+    /// and waited past the expiry sees the lease expired).
+    /// </summary>
+    public override string TranslateWithStatementClock(string portableSql) =>
+        NowParameter().Replace(Translate(portableSql), StatementNow);
+
     public override string Translate(string portableSql) =>
         portableSql
             .Replace(ClaimRows, ClaimRowsSuffix.TrimStart(), StringComparison.Ordinal)
             .Replace(LockRows, LockRowsSuffix.TrimStart(), StringComparison.Ordinal)
             .Replace(ShareRows, ShareRowsSuffix.TrimStart(), StringComparison.Ordinal);
+
+    [GeneratedRegex(@"@now\b", RegexOptions.CultureInvariant)]
+    private static partial Regex NowParameter();
 }

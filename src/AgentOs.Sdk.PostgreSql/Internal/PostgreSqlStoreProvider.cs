@@ -71,6 +71,9 @@ internal sealed class PostgreSqlStoreProvider : StoreProvider
         return await PostgreSqlDatabase.ServerNowAsync((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction, async, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>With the server's clock, a unit of work whose SQL reads "now" itself makes no separate clock read.</summary>
+    public override bool ClockInStatements => Database.Options.UseServerClock;
+
     public override StoreErrorKind Classify(Exception exception) => exception switch
     {
         PostgresException { SqlState: PostgreSqlErrors.SerializationFailure or PostgreSqlErrors.DeadlockDetected } => StoreErrorKind.SerializationFailure,

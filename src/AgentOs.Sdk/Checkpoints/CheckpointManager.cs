@@ -405,10 +405,9 @@ public sealed partial class CheckpointManager : IDisposable
         var verifiedAt = Milliseconds(verification.CheckedAt);
         var id = NewId();
 
-        var (sequence, createdAt) = await WriteToTaskAsync("create a checkpoint", taskId, workItemId, async, async tx =>
+        var (sequence, createdAt) = await WriteToTaskAsync("create a checkpoint", taskId, workItemId, async, async (tx, known) =>
         {
-            var now = tx.UtcNowMilliseconds;
-            var sequence = await InsertAsync(tx, id, taskId, checkpointType, workItemId, snapshotJson, evidenceJson, metadataJson, status, verifiedAt, verification.Error).ConfigureAwait(false);
+            var (sequence, now) = await InsertAsync(tx, known, id, taskId, checkpointType, workItemId, snapshotJson, evidenceJson, metadataJson, status, verifiedAt, verification.Error).ConfigureAwait(false);
             if (_auditCreation)
             {
                 await AuditAsync(tx, taskId, TaskAuditEvents.CheckpointCreated, status == CheckpointStatus.Verified ? TaskAuditLevel.Info : TaskAuditLevel.Warning, Payload(new AuditPayload
@@ -441,11 +440,10 @@ public sealed partial class CheckpointManager : IDisposable
         var (metadataCopy, metadataJson) = Metadata(metadata);
         var id = NewId();
 
-        var (sequence, startedAt) = await WriteToTaskAsync("begin a step", taskId, workItemId, async, async tx =>
+        var (sequence, startedAt) = await WriteToTaskAsync("begin a step", taskId, workItemId, async, async (tx, known) =>
         {
-            var now = tx.UtcNowMilliseconds;
             // A pending row with no snapshot and no evidence: the visible trace of a step in progress (or of a crash in it).
-            var sequence = await InsertAsync(tx, id, taskId, checkpointType, workItemId, "null", "[]", metadataJson, CheckpointStatus.Pending, null, null).ConfigureAwait(false);
+            var (sequence, now) = await InsertAsync(tx, known, id, taskId, checkpointType, workItemId, "null", "[]", metadataJson, CheckpointStatus.Pending, null, null).ConfigureAwait(false);
             await AuditAsync(tx, taskId, TaskAuditEvents.StepBegun, TaskAuditLevel.Info, Payload(new AuditPayload
             {
                 CheckpointId = id,
@@ -759,12 +757,16 @@ public sealed partial class CheckpointManager : IDisposable
     /// Runs <paramref name="work"/> in one write transaction of the store's unit of work, under the manager's retry policy
     /// (busy, serialization failures, deadlocks and duplicate sequence numbers roll it back and run it again).
     /// </summary>
-    private ValueTask<T> WriteAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    private ValueTask<T> WriteAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync(doing, async, statementClock: false, work, cancellationToken);
+
+    /// <summary><see cref="WriteAsync{T}(string, bool, Func{StoreTransaction, ValueTask{T}}, CancellationToken)"/>, choosing how "now" is read (see <see cref="AgentOsStore"/>'s unit of work).</summary>
+    private ValueTask<T> WriteAsync<T>(string doing, bool async, bool statementClock, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return async
-            ? _store.WriteAsync(doing, _timeProvider, work, _retry, cancellationToken)
-            : ValueTask.FromResult(_store.Write(doing, _timeProvider, work, _retry, cancellationToken));
+            ? _store.WriteAsync(doing, _timeProvider, statementClock, work, _retry, cancellationToken)
+            : ValueTask.FromResult(_store.Write(doing, _timeProvider, statementClock, work, _retry, cancellationToken));
     }
 
     private ValueTask<T> ReadAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
@@ -780,18 +782,30 @@ public sealed partial class CheckpointManager : IDisposable
     /// <see cref="HoldTaskAsync"/>), creating its row if needed. A work item that does not exist becomes an
     /// <see cref="ArgumentException"/> naming it.
     /// </summary>
-    private async ValueTask<T> WriteToTaskAsync<T>(string doing, string taskId, string? workItemId, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    private ValueTask<T> WriteToTaskAsync<T>(string doing, string taskId, string? workItemId, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) =>
+        WriteToTaskCoreAsync(doing, taskId, workItemId, async, async (tx, known) =>
+        {
+            await HoldTaskAsync(tx, taskId, known).ConfigureAwait(false);
+            return await work(tx).ConfigureAwait(false);
+        }, statementClock: false, cancellationToken);
+
+    /// <summary>
+    /// A write that inserts a checkpoint and holds the task itself, in the same round trip (<see cref="InsertAsync"/>, told
+    /// whether this manager has written the task before). Its statements read "now" themselves, so on a server store the
+    /// unit of work makes no separate clock read: the times come back from <c>RETURNING</c>.
+    /// </summary>
+    private ValueTask<T> WriteToTaskAsync<T>(string doing, string taskId, string? workItemId, bool async, Func<StoreTransaction, bool, ValueTask<T>> work, CancellationToken cancellationToken) =>
+        WriteToTaskCoreAsync(doing, taskId, workItemId, async, work, statementClock: true, cancellationToken);
+
+    private async ValueTask<T> WriteToTaskCoreAsync<T>(
+        string doing, string taskId, string? workItemId, bool async, Func<StoreTransaction, bool, ValueTask<T>> work, bool statementClock, CancellationToken cancellationToken)
     {
         var known = _knownTasks.ContainsKey(taskId);
         while (true)
         {
             try
             {
-                var result = await WriteAsync(doing, async, async tx =>
-                {
-                    await HoldTaskAsync(tx, taskId, known).ConfigureAwait(false);
-                    return await work(tx).ConfigureAwait(false);
-                }, cancellationToken).ConfigureAwait(false);
+                var result = await WriteAsync(doing, async, statementClock, tx => work(tx, known), cancellationToken).ConfigureAwait(false);
                 RememberTask(taskId);
                 return result;
             }
@@ -819,7 +833,7 @@ public sealed partial class CheckpointManager : IDisposable
     /// Makes the transaction the only writer numbering <paramref name="taskId"/>'s checkpoints, creating the task row if it
     /// does not exist. SQLite: the write transaction already holds the database, so only the INSERT is needed, and it is
     /// skipped for a task this manager has written before (one statement less on the hot path; if the row was deleted
-    /// since, the foreign key refuses the checkpoint and <see cref="WriteToTaskAsync"/> runs it again with the INSERT).
+    /// since, the foreign key refuses the checkpoint and <see cref="WriteToTaskCoreAsync"/> runs it again with the INSERT).
     /// PostgreSQL: the task row is locked (<c>FOR UPDATE</c>); a row this transaction just inserted is its own already.
     /// </summary>
     private static async ValueTask HoldTaskAsync(StoreTransaction tx, string taskId, bool known)
@@ -856,7 +870,7 @@ public sealed partial class CheckpointManager : IDisposable
         var command = tx.Command(CheckpointSql.EnsureTask);
         command.SetParameter("@task", taskId);
         command.SetParameter("@title", title);
-        command.SetParameter("@now", tx.UtcNowMilliseconds);
+        tx.SetNow(command);
         return await tx.ExecuteAsync(command).ConfigureAwait(false) == 1;
     }
 
@@ -870,8 +884,14 @@ public sealed partial class CheckpointManager : IDisposable
         _knownTasks.TryAdd(taskId, 0);
     }
 
-    private static async ValueTask<long> InsertAsync(
+    /// <summary>
+    /// Inserts a checkpoint with the task's next sequence number while holding the task (see <see cref="HoldTaskAsync"/>):
+    /// SQLite, the INSERT alone, after the task's row for a task this manager has not written; PostgreSQL, the row lock (and
+    /// the row) and the INSERT sent together. Returns the number and the time written.
+    /// </summary>
+    private static async ValueTask<(long Sequence, long CreatedAt)> InsertAsync(
         StoreTransaction tx,
+        bool known,
         string id,
         string taskId,
         string checkpointType,
@@ -883,7 +903,21 @@ public sealed partial class CheckpointManager : IDisposable
         long? verifiedAt,
         string? error)
     {
-        var command = tx.Command(CheckpointSql.InsertCheckpoint);
+        var serialized = tx.Store.Provider.SingleWriter;
+        if (serialized && !known)
+        {
+            await EnsureTaskAsync(tx, taskId, title: null).ConfigureAwait(false);
+        }
+
+        var command = tx.Command(
+            serialized ? CheckpointSql.InsertCheckpoint
+            : known ? CheckpointSql.LockTaskThenInsertCheckpoint
+            : CheckpointSql.EnsureAndLockTaskThenInsertCheckpoint);
+        if (!serialized && !known)
+        {
+            command.SetParameter("@title", null);
+        }
+
         command.SetParameter("@id", id);
         command.SetParameter("@task", taskId);
         command.SetParameter("@type", checkpointType);
@@ -894,8 +928,19 @@ public sealed partial class CheckpointManager : IDisposable
         command.SetParameter("@status", StatusText.Of(status));
         command.SetParameter("@verified_at", verifiedAt);
         command.SetParameter("@error", error);
-        command.SetParameter("@now", tx.UtcNowMilliseconds);
-        return Convert.ToInt64(await tx.ScalarAsync(command).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        tx.SetNow(command);
+        var reader = serialized
+            ? await tx.ReaderAsync(command).ConfigureAwait(false)
+            : await tx.LastResultAsync(command, leadingResults: 1).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await tx.ReadAsync(reader).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"The checkpoint INSERT of task '{taskId}' returned no row on '{tx.Store.Location}'.");
+            }
+
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        }
     }
 
     private static async ValueTask<long> AuditAsync(StoreTransaction tx, string taskId, string eventType, TaskAuditLevel level, string? payload)
@@ -905,7 +950,7 @@ public sealed partial class CheckpointManager : IDisposable
         command.SetParameter("@event", eventType);
         command.SetParameter("@level", StatusText.Of(level));
         command.SetParameter("@payload", payload);
-        command.SetParameter("@now", tx.UtcNowMilliseconds);
+        tx.SetNow(command);
         return Convert.ToInt64(await tx.ScalarAsync(command).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -36,8 +36,15 @@ internal static class CheckpointSql
         VALUES (@id, @task, @type,
                 (SELECT COALESCE(MAX(sequence_number), 0) + 1 FROM checkpoints WHERE task_id = @task),
                 @work_item, @snapshot, @evidence, @metadata, @status, @verified_at, @error, @now)
-        RETURNING sequence_number
+        RETURNING sequence_number, created_at_ms
         """;
+
+    // Where writers run side by side, the task is held by the same round trip that numbers the checkpoint: the lock, then
+    // the INSERT, which reads MAX only once the lock is granted (each statement sees what committed before it began). A
+    // task this manager has not written yet gets its row first. The lock's own result (one row) is skipped.
+    public const string LockTaskThenInsertCheckpoint = LockTask + ";\n" + InsertCheckpoint;
+
+    public const string EnsureAndLockTaskThenInsertCheckpoint = EnsureTask + ";\n" + LockTask + ";\n" + InsertCheckpoint;
 
     public const string InsertAudit = """
         INSERT INTO task_audits (task_id, event_type, level, payload, created_at_ms)

@@ -30,7 +30,8 @@ public sealed partial class LeaseManager
     /// <summary>The longest lease a single acquisition or renewal may ask for.</summary>
     public static readonly TimeSpan MaximumDuration = TimeSpan.FromDays(365);
 
-    private const string AcquiredColumns = "work_item_id, lease_epoch, attempts, max_attempts, kind, task_id, payload";
+    // The times come back from the row: on a server store the statement itself read "now" (see StoreTransaction.SetNow).
+    private const string AcquiredColumns = "work_item_id, lease_epoch, attempts, max_attempts, kind, task_id, payload, lease_acquired_at_ms, lease_expires_at_ms";
 
     // The claim conditions shared by both acquisitions: a pending item, or a lease that has expired by the caller's clock,
     // with an attempt left. Checked in the UPDATE itself, so two workers can never both win.
@@ -41,7 +42,7 @@ public sealed partial class LeaseManager
     private const string TakeLease = """
         UPDATE work_items
         SET status = 'leased', lease_holder = @holder, lease_epoch = lease_epoch + 1, lease_acquired_at_ms = @now,
-            lease_expires_at_ms = @expires, heartbeat_at_ms = @now, attempts = attempts + 1, updated_at_ms = @now
+            lease_expires_at_ms = @now + @duration_ms, heartbeat_at_ms = @now, attempts = attempts + 1, updated_at_ms = @now
         """;
 
     private const string AcquireSql = $"""
@@ -76,8 +77,9 @@ public sealed partial class LeaseManager
         """;
 
     private const string RenewSql = $"""
-        UPDATE work_items SET lease_expires_at_ms = @expires, heartbeat_at_ms = @now, updated_at_ms = @now
+        UPDATE work_items SET lease_expires_at_ms = @now + @duration_ms, heartbeat_at_ms = @now, updated_at_ms = @now
         WHERE {HeldNow}
+        RETURNING lease_expires_at_ms
         """;
 
     // Success finishes the item; a failure re-queues it while attempts remain, and fails it for good on the last one.
@@ -89,6 +91,16 @@ public sealed partial class LeaseManager
         WHERE {HeldNow}
         RETURNING status
         """;
+
+    // Where writers run side by side (PostgreSQL), a write that judges whether a lease is still held first locks the row,
+    // in the same round trip: the UPDATE after it reads "now" when it begins, once any wait for that lock is over, so a
+    // renewal or release that waited past the expiry sees the lease expired. (SQLite's write transaction holds the whole
+    // database before "now" is read.) The lock's own result, one row or none, is skipped.
+    private const string LockItem = $"SELECT 1 FROM work_items WHERE work_item_id = @id {StoreDialect.LockRows};\n";
+
+    private const string LockThenRenewSql = LockItem + RenewSql;
+
+    private const string LockThenReleaseSql = LockItem + ReleaseSql;
 
     // The fence: on a server store the row stays share-locked until the transaction ends, so a takeover (an UPDATE) waits
     // for the fenced write to commit and then sees the new row; SQLite's write transaction already excludes every writer.
@@ -135,7 +147,7 @@ public sealed partial class LeaseManager
         ArgumentException.ThrowIfNullOrEmpty(workItemId);
         ValidateDuration(duration, nameof(duration));
         using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId, kind: null, WorkerId);
-        return Acquired(activity, _store.Write($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration)));
+        return Acquired(activity, _store.Write($"acquire a lease on work item '{workItemId}'", TimeProvider, statementClock: true, tx => AcquireAsync(tx, workItemId, kind: null, duration)));
     }
 
     /// <summary>Asynchronous <see cref="TryAcquire"/>.</summary>
@@ -144,7 +156,7 @@ public sealed partial class LeaseManager
         ArgumentException.ThrowIfNullOrEmpty(workItemId);
         ValidateDuration(duration, nameof(duration));
         using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId, kind: null, WorkerId);
-        return Acquired(activity, await _store.WriteAsync($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
+        return Acquired(activity, await _store.WriteAsync($"acquire a lease on work item '{workItemId}'", TimeProvider, statementClock: true, tx => AcquireAsync(tx, workItemId, kind: null, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -156,7 +168,7 @@ public sealed partial class LeaseManager
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ValidateDuration(duration, nameof(duration));
         using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId: null, kind, WorkerId);
-        return Acquired(activity, _store.Write($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration)));
+        return Acquired(activity, _store.Write($"acquire the next work item of kind '{kind}'", TimeProvider, statementClock: true, tx => AcquireAsync(tx, workItemId: null, kind, duration)));
     }
 
     /// <summary>Asynchronous <see cref="TryAcquireNext"/>.</summary>
@@ -165,7 +177,7 @@ public sealed partial class LeaseManager
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ValidateDuration(duration, nameof(duration));
         using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId: null, kind, WorkerId);
-        return Acquired(activity, await _store.WriteAsync($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
+        return Acquired(activity, await _store.WriteAsync($"acquire the next work item of kind '{kind}'", TimeProvider, statementClock: true, tx => AcquireAsync(tx, workItemId: null, kind, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Extends a lease this worker holds to <paramref name="duration"/> from now.</summary>
@@ -178,7 +190,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ValidateDuration(duration, nameof(duration));
-        return ReportingLoss(() => _store.Write(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration)));
+        return ReportingLoss(() => _store.Write(Doing("renew the lease on", lease), TimeProvider, statementClock: true, tx => RenewAsync(tx, lease, duration)));
     }
 
     /// <summary>Asynchronous <see cref="Renew"/>.</summary>
@@ -186,7 +198,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ValidateDuration(duration, nameof(duration));
-        return await ReportingLossAsync(_store.WriteAsync(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await ReportingLossAsync(_store.WriteAsync(Doing("renew the lease on", lease), TimeProvider, statementClock: true, tx => RenewAsync(tx, lease, duration), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -198,14 +210,14 @@ public sealed partial class LeaseManager
     public WorkItemStatus Release(Lease lease, bool success, string? output = null, string? error = null)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return ReportingLoss(() => _store.Write(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error)));
+        return ReportingLoss(() => _store.Write(Doing("release the lease on", lease), TimeProvider, statementClock: true, tx => ReleaseAsync(tx, lease, success, output, error)));
     }
 
     /// <summary>Asynchronous <see cref="Release"/>.</summary>
     public async Task<WorkItemStatus> ReleaseAsync(Lease lease, bool success, string? output = null, string? error = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return await ReportingLossAsync(_store.WriteAsync(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await ReportingLossAsync(_store.WriteAsync(Doing("release the lease on", lease), TimeProvider, statementClock: true, tx => ReleaseAsync(tx, lease, success, output, error), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -389,45 +401,66 @@ public sealed partial class LeaseManager
 
     private async ValueTask<Lease> RenewAsync(StoreTransaction tx, Lease lease, TimeSpan duration)
     {
-        // "Now" was read once the write lock was held: a renewal that waited for the lock past the expiry fails.
-        var now = tx.UtcNowMilliseconds;
-        var expires = now + (long)duration.TotalMilliseconds;
-        var command = tx.Command(RenewSql);
-        SetHeld(command, lease, now);
-        command.SetParameter("@expires", expires);
-        if (await tx.ExecuteAsync(command).ConfigureAwait(false) == 1)
+        // "Now" is read once the row (SQLite: the database) is held: a renewal that waited for it past the expiry fails.
+        var command = tx.Command(RowLocks(tx) ? LockThenRenewSql : RenewSql);
+        SetHeld(tx, command, lease);
+        command.SetParameter("@duration_ms", (long)duration.TotalMilliseconds);
+        if (await HeldRowScalarAsync(tx, command).ConfigureAwait(false) is { } expires and not DBNull)
         {
-            return lease with { ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires) };
+            return lease with { ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(expires, CultureInfo.InvariantCulture)) };
         }
 
-        throw LostCore(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "renew the lease on");
+        throw await LostAsync(tx, lease, "renew the lease on").ConfigureAwait(false);
     }
 
     private async ValueTask<WorkItemStatus> ReleaseAsync(StoreTransaction tx, Lease lease, bool success, string? output, string? error)
     {
-        var now = tx.UtcNowMilliseconds;
-        var command = tx.Command(ReleaseSql);
-        SetHeld(command, lease, now);
+        var command = tx.Command(RowLocks(tx) ? LockThenReleaseSql : ReleaseSql);
+        SetHeld(tx, command, lease);
         command.SetParameter("@success", success);
         command.SetParameter("@output", output);
         command.SetParameter("@error", error);
-        if (await tx.ScalarAsync(command).ConfigureAwait(false) is string status)
+        if (await HeldRowScalarAsync(tx, command).ConfigureAwait(false) is string status)
         {
             return WorkItemStatusNames.Parse(status);
         }
 
-        throw LostCore(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "release the lease on");
+        throw await LostAsync(tx, lease, "release the lease on").ConfigureAwait(false);
+    }
+
+    /// <summary>Whether writers run side by side on this store, so that a lease write locks its row first (see <see cref="LockItem"/>).</summary>
+    private static bool RowLocks(StoreTransaction tx) => !tx.Store.Provider.SingleWriter;
+
+    /// <summary>The first column of the lease write's returned row (past the row lock's result where there is one), or null when it changed nothing.</summary>
+    private static async ValueTask<object?> HeldRowScalarAsync(StoreTransaction tx, System.Data.Common.DbCommand command)
+    {
+        if (!RowLocks(tx))
+        {
+            return await tx.ScalarAsync(command).ConfigureAwait(false);
+        }
+
+        var reader = await tx.LastResultAsync(command, leadingResults: 1).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await tx.ReadAsync(reader).ConfigureAwait(false) ? reader.GetValue(0) : null;
+        }
+    }
+
+    /// <summary>Why a lease write changed nothing, judged by the unit of work's "now" (read from the server here when the statement read its own).</summary>
+    private async ValueTask<LeaseLostException> LostAsync(StoreTransaction tx, Lease lease, string doing)
+    {
+        var current = await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false);
+        return LostCore(lease, current, await tx.NowAsync().ConfigureAwait(false), doing);
     }
 
     private async ValueTask<Lease?> AcquireAsync(StoreTransaction tx, string? workItemId, string? kind, TimeSpan duration)
     {
-        var now = tx.UtcNowMilliseconds;
-        var expires = now + (long)duration.TotalMilliseconds;
         // One statement: the claim conditions and the update are atomic under the write lock (SQLite) or row lock (PostgreSQL).
+        // Judging "expired" by a "now" read before a wait for the row can only be early, which is the safe side.
         var command = tx.Command(workItemId is null ? AcquireNextSql : AcquireSql);
         command.SetParameter("@holder", WorkerId);
-        command.SetParameter("@now", now);
-        command.SetParameter("@expires", expires);
+        tx.SetNow(command);
+        command.SetParameter("@duration_ms", (long)duration.TotalMilliseconds);
         if (workItemId is null)
         {
             command.SetParameter("@kind", kind);
@@ -450,8 +483,8 @@ public sealed partial class LeaseManager
                 WorkItemId = reader.GetString(0),
                 Holder = WorkerId,
                 Epoch = reader.GetInt64(1),
-                AcquiredAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
-                ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(expires),
+                AcquiredAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+                ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
                 Duration = duration,
                 Attempt = reader.GetInt32(2),
                 MaxAttempts = reader.GetInt32(3),
@@ -464,11 +497,22 @@ public sealed partial class LeaseManager
 
     private void SetHeld(System.Data.Common.DbCommand command, Lease lease, long now)
     {
+        SetHolder(command, lease);
+        command.SetParameter("@now", now);
+    }
+
+    private void SetHeld(StoreTransaction tx, System.Data.Common.DbCommand command, Lease lease)
+    {
+        SetHolder(command, lease);
+        tx.SetNow(command);
+    }
+
+    private void SetHolder(System.Data.Common.DbCommand command, Lease lease)
+    {
         command.SetParameter("@id", lease.WorkItemId);
         // The manager's own worker id, not the one written in the lease: a worker cannot act under another's lease.
         command.SetParameter("@holder", WorkerId);
         command.SetParameter("@epoch", lease.Epoch);
-        command.SetParameter("@now", now);
     }
 
     private LeaseLostException LostCore(Lease lease, WorkItem? current, long now, string doing)

@@ -17,6 +17,7 @@ namespace AgentOs.Sdk.Storage;
 public sealed class StoreTransaction
 {
     private readonly StoreConnection _connection;
+    private long? _utcNowMilliseconds;
     private bool _completed;
 
     internal StoreTransaction(
@@ -24,7 +25,7 @@ public sealed class StoreTransaction
         StoreConnection connection,
         DbTransaction? transaction,
         TimeProvider clock,
-        long utcNowMilliseconds,
+        long? utcNowMilliseconds,
         bool isWrite,
         bool isAsync,
         string doing,
@@ -34,7 +35,9 @@ public sealed class StoreTransaction
         _connection = connection;
         Transaction = transaction;
         Clock = clock;
-        UtcNowMilliseconds = utcNowMilliseconds;
+        _utcNowMilliseconds = utcNowMilliseconds;
+        // No "now" read up front: the provider's statements read the server's clock themselves (see ClockInStatements).
+        ClockInStatements = utcNowMilliseconds is null;
         IsWrite = isWrite;
         IsAsync = isAsync;
         Doing = doing;
@@ -60,7 +63,15 @@ public sealed class StoreTransaction
     public DateTimeOffset UtcNow => DateTimeOffset.FromUnixTimeMilliseconds(UtcNowMilliseconds);
 
     /// <summary><see cref="UtcNow"/> in Unix milliseconds, the unit of every time column of the store.</summary>
-    public long UtcNowMilliseconds { get; }
+    public long UtcNowMilliseconds => _utcNowMilliseconds ??= AgentOsStore.Synchronously(ReadNowAsync(async: false));
+
+    /// <summary>
+    /// Whether this unit of work's statements read "now" on the database (<c>@now</c> is not bound; the provider's SQL reads
+    /// the server's clock when each statement begins) instead of the unit reading it once up front. Only the SDK's own
+    /// hot paths run this way; their statements return the times they wrote. <see cref="UtcNow"/> still works: it is read
+    /// from the server when first asked for.
+    /// </summary>
+    internal bool ClockInStatements { get; }
 
     /// <summary>The token of the call this work runs for.</summary>
     public CancellationToken CancellationToken { get; }
@@ -85,12 +96,28 @@ public sealed class StoreTransaction
         return _connection.NewCommand(commandText, Transaction);
     }
 
-    /// <summary>The connection's cached command for <paramref name="sql"/>, enlisted here; never disposed by the caller.</summary>
+    /// <summary>
+    /// The connection's cached command for <paramref name="sql"/> (one statement, or several separated by <c>;</c> that go
+    /// in one round trip), enlisted here; never disposed by the caller. Set its <c>@now</c> with <see cref="SetNow"/>.
+    /// </summary>
     internal DbCommand Command(string sql)
     {
         EnsureOpen();
-        return _connection.Command(sql, Transaction);
+        return _connection.Command(sql, Transaction, ClockInStatements);
     }
+
+    /// <summary>Binds <c>@now</c> to <see cref="UtcNowMilliseconds"/>, unless the statement reads the clock itself (<see cref="ClockInStatements"/>).</summary>
+    internal void SetNow(DbCommand command)
+    {
+        if (!ClockInStatements)
+        {
+            command.SetParameter("@now", UtcNowMilliseconds);
+        }
+    }
+
+    /// <summary>"Now" for this unit of work: <see cref="UtcNowMilliseconds"/>, read from the server the first time when the statements read it themselves.</summary>
+    internal async ValueTask<long> NowAsync() =>
+        _utcNowMilliseconds ??= await ReadNowAsync(IsAsync).ConfigureAwait(false);
 
     /// <summary>
     /// "Now" by <paramref name="clock"/>'s rule: <see cref="UtcNowMilliseconds"/> when the unit of work was begun with that
@@ -98,7 +125,7 @@ public sealed class StoreTransaction
     /// </summary>
     internal ValueTask<long> NowByAsync(TimeProvider clock) =>
         ReferenceEquals(clock, Clock)
-            ? ValueTask.FromResult(UtcNowMilliseconds)
+            ? NowAsync()
             : Store.Provider.ReadClockAsync(Connection, Transaction, clock, IsAsync, CancellationToken);
 
     internal ValueTask<int> ExecuteAsync(DbCommand command) =>
@@ -110,10 +137,42 @@ public sealed class StoreTransaction
     internal ValueTask<DbDataReader> ReaderAsync(DbCommand command) =>
         IsAsync ? new ValueTask<DbDataReader>(command.ExecuteReaderAsync(CancellationToken)) : ValueTask.FromResult(command.ExecuteReader());
 
+    /// <summary>
+    /// Runs a command of several statements and returns its reader on the result of the last one, past the rows of the
+    /// <paramref name="leadingResults"/> statements before it that return rows (statements that return none have no result).
+    /// </summary>
+    internal async ValueTask<DbDataReader> LastResultAsync(DbCommand command, int leadingResults)
+    {
+        var reader = await ReaderAsync(command).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; i < leadingResults; i++)
+            {
+                if (!(IsAsync ? await reader.NextResultAsync(CancellationToken).ConfigureAwait(false) : reader.NextResult()))
+                {
+                    throw new InvalidOperationException($"The statements of '{Doing}' returned {i + 1} results, not {leadingResults + 1}.");
+                }
+            }
+
+            return reader;
+        }
+        catch
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     internal ValueTask<bool> ReadAsync(DbDataReader reader) =>
         IsAsync ? new ValueTask<bool>(reader.ReadAsync(CancellationToken)) : ValueTask.FromResult(reader.Read());
 
     internal void Complete() => Volatile.Write(ref _completed, true);
+
+    private ValueTask<long> ReadNowAsync(bool async)
+    {
+        EnsureOpen();
+        return Store.Provider.ReadClockAsync(Connection, Transaction, Clock, async, CancellationToken);
+    }
 
     private void EnsureOpen()
     {

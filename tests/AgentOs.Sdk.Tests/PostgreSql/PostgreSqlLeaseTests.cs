@@ -5,6 +5,7 @@ using AgentOs.Sdk.Recovery;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.Shared;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace AgentOs.Sdk.Tests.PostgreSql;
 
@@ -216,6 +217,51 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
         Assert.Equal(lease.Epoch + 1, taken.Epoch);
         Assert.Equal("a", await AdminSql.ScalarAsync<string>(connectionString, "SELECT string_agg(event_type, ',') FROM task_audits"));
     }
+
+    [PostgresFact]
+    public async Task A_release_that_waited_for_the_row_past_the_expiry_sees_the_lease_expired_on_the_servers_clock()
+    {
+        var connectionString = await MigratedAsync();
+        using var host = Host(connectionString);
+        var worker = new LeaseManager(host, "worker-a");
+        new WorkQueue(host).Enqueue(new WorkItemRequest("k") { Id = "item-1" });
+        var lease = (await worker.TryAcquireAsync("item-1", TimeSpan.FromSeconds(2)))!;
+        var expires = lease.ExpiresAt.ToUnixTimeMilliseconds();
+
+        // Another session holds the row, as a fenced write of the same worker does (FOR SHARE), while the lease is valid.
+        await using var holder = new NpgsqlConnection(connectionString);
+        await holder.OpenAsync();
+        await using var holding = await holder.BeginTransactionAsync();
+        await using (var share = new NpgsqlCommand("SELECT 1 FROM work_items WHERE work_item_id = 'item-1' FOR SHARE", holder, holding))
+        {
+            await share.ExecuteScalarAsync();
+        }
+
+        var release = worker.ReleaseAsync(lease, success: true);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
+        {
+            Assert.False(release.IsCompleted, "the release must wait for the row");
+            Assert.True(DateTime.UtcNow < deadline, "the release never reached the row lock");
+            await Task.Delay(20);
+        }
+
+        // The release was sent while the lease was still valid; the row is let go only once it has expired on the server.
+        Assert.True(await ServerNowAsync(connectionString) < expires, "the release reached the lock only after the lease expired: the test proves nothing");
+        while (await ServerNowAsync(connectionString) <= expires + 20)
+        {
+            await AdminSql.ExecuteAsync(connectionString, "SELECT pg_sleep(0.05)");
+        }
+
+        await holding.CommitAsync();
+
+        var lost = await Assert.ThrowsAsync<LeaseLostException>(() => release);
+        Assert.Equal(LeaseLostReason.Expired, lost.Reason);
+        Assert.Equal("leased", await AdminSql.ScalarAsync<string>(connectionString, "SELECT status FROM work_items"));
+    }
+
+    private static Task<long> ServerNowAsync(string connectionString) =>
+        AdminSql.ScalarAsync<long>(connectionString, "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
 
     private async Task<string> MigratedAsync()
     {

@@ -87,6 +87,13 @@ internal class StoreDialect
         $"SELECT value ->> 0 AS id, value ->> 1 AS n FROM json_each({parameter})";
 
     /// <summary>
+    /// Turns portable SQL into this provider's SQL for a unit of work whose statements read "now" themselves
+    /// (<see cref="StoreProvider.ClockInStatements"/>): every <c>@now</c> becomes the database's own clock. The default (a
+    /// provider whose "now" is always the bound parameter) is <see cref="Translate"/>.
+    /// </summary>
+    public virtual string TranslateWithStatementClock(string portableSql) => Translate(portableSql);
+
+    /// <summary>
     /// Turns portable SQL into this provider's SQL, once per statement text (the result is cached with the prepared
     /// command). The default returns it unchanged: the markers are comments.
     /// </summary>

@@ -61,6 +61,14 @@ internal abstract class StoreProvider : IDisposable
     public virtual ValueTask<long> ReadClockAsync(DbConnection connection, DbTransaction? transaction, TimeProvider clock, bool async, CancellationToken cancellationToken) =>
         ValueTask.FromResult(clock.GetUtcNow().ToUnixTimeMilliseconds());
 
+    /// <summary>
+    /// Whether each statement may read "now" on the database itself (<see cref="StoreDialect.TranslateWithStatementClock"/>)
+    /// instead of the unit of work reading it once up front: true for a server whose clock judges expiry (PostgreSQL by
+    /// default), which saves that read's round trip. False where "now" is the caller's <see cref="TimeProvider"/> (SQLite,
+    /// or a server store that opted out of the server's clock): binding it as a parameter costs nothing.
+    /// </summary>
+    public virtual bool ClockInStatements => false;
+
     /// <summary>What an exception thrown by the driver means; <see cref="StoreErrorKind.Other"/> for anything it does not know.</summary>
     public abstract StoreErrorKind Classify(Exception exception);
 

@@ -11,6 +11,8 @@ namespace AgentOs.Sdk.Storage.UnitOfWork;
 internal sealed class StoreConnection : IAsyncDisposable, IDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    // The same SQL translated for units of work whose statements read "now" on the database (StoreProvider.ClockInStatements).
+    private readonly Dictionary<string, DbCommand> _statementClockCommands = new(StringComparer.Ordinal);
     private readonly StoreDialect _dialect;
 
     public StoreConnection(DbConnection connection, StoreDialect dialect)
@@ -25,13 +27,17 @@ internal sealed class StoreConnection : IAsyncDisposable, IDisposable
     /// The cached command for <paramref name="portableSql"/>, enlisted in <paramref name="transaction"/>. Its parameters keep
     /// the values of the last execution: callers set every parameter with <see cref="StoreCommandExtensions.SetParameter"/>.
     /// </summary>
-    public DbCommand Command(string portableSql, DbTransaction? transaction)
+    /// <param name="portableSql">The statement (or statements, separated by <c>;</c>, sent in one round trip).</param>
+    /// <param name="transaction">The unit of work's transaction, or null.</param>
+    /// <param name="statementClock">Whether <c>@now</c> is read by the statement on the database instead of bound.</param>
+    public DbCommand Command(string portableSql, DbTransaction? transaction, bool statementClock = false)
     {
-        if (!_commands.TryGetValue(portableSql, out var command))
+        var cache = statementClock ? _statementClockCommands : _commands;
+        if (!cache.TryGetValue(portableSql, out var command))
         {
             command = Connection.CreateCommand();
-            command.CommandText = _dialect.Translate(portableSql);
-            _commands.Add(portableSql, command);
+            command.CommandText = statementClock ? _dialect.TranslateWithStatementClock(portableSql) : _dialect.Translate(portableSql);
+            cache.Add(portableSql, command);
         }
 
         command.Transaction = transaction;
@@ -49,23 +55,25 @@ internal sealed class StoreConnection : IAsyncDisposable, IDisposable
 
     public void Dispose()
     {
-        foreach (var command in _commands.Values)
+        foreach (var command in _commands.Values.Concat(_statementClockCommands.Values))
         {
             command.Dispose();
         }
 
         _commands.Clear();
+        _statementClockCommands.Clear();
         Connection.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var command in _commands.Values)
+        foreach (var command in _commands.Values.Concat(_statementClockCommands.Values))
         {
             await command.DisposeAsync().ConfigureAwait(false);
         }
 
         _commands.Clear();
+        _statementClockCommands.Clear();
         await Connection.DisposeAsync().ConfigureAwait(false);
     }
 }

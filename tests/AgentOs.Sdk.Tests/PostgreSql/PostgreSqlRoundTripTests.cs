@@ -1,0 +1,74 @@
+using System.Text.Json;
+using AgentOs.Sdk.Checkpoints;
+using AgentOs.Sdk.Leases;
+using AgentOs.Sdk.PostgreSql;
+using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Tests.Shared;
+
+namespace AgentOs.Sdk.Tests.PostgreSql;
+
+/// <summary>
+/// Pins how many network round trips the hot paths make on PostgreSQL with the server's clock (the default), counted on
+/// the wire by a relay (<see cref="RoundTripCounter"/>) in front of a real server: a write transaction is at best two,
+/// its statements (with the BEGIN Npgsql sends along with the first one) and its COMMIT. A regression here shows up in
+/// CI, not only in a benchmark. Each operation runs a few times first, so that Npgsql has prepared its statements.
+/// </summary>
+[Trait("Provider", "PostgreSql")]
+public sealed class PostgreSqlRoundTripTests(PostgresDatabase server) : IClassFixture<PostgresDatabase>
+{
+    private const int WarmUp = 6;
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+
+    [PostgresFact]
+    public async Task Creating_a_checkpoint_is_two_round_trips_the_statements_and_the_commit()
+    {
+        await using var relay = RoundTripCounter.Start(await server.CreateDatabaseAsync("rt-cp"));
+        using var store = Open(relay);
+        using var manager = new CheckpointManager(store, new CheckpointManagerOptions { BaseDirectory = Path.GetTempPath() });
+        using var snapshot = JsonDocument.Parse("""{"step":1}""");
+        EvidencePack evidence = [new CommandExitEvidence("true", 0)];
+        for (var i = 0; i < WarmUp; i++)
+        {
+            manager.CreateCheckpoint("warm", "step", snapshot.RootElement, evidence);
+            await manager.CreateCheckpointAsync("warm-async", "step", snapshot.RootElement, evidence);
+        }
+
+        // A task this manager has written: lock the task row and insert the numbered checkpoint, then COMMIT.
+        Assert.Equal(2, await relay.CountAsync(() => Task.FromResult(manager.CreateCheckpoint("warm", "step", snapshot.RootElement, evidence))));
+        Assert.Equal(2, await relay.CountAsync(() => manager.CreateCheckpointAsync("warm-async", "step", snapshot.RootElement, evidence)));
+        // A new task: its row is created in the same round trip.
+        Assert.Equal(2, await relay.CountAsync(() => manager.CreateCheckpointAsync("new-task", "step", snapshot.RootElement, evidence)));
+
+        var numbers = manager.ListCheckpoints("warm").Select(c => c.SequenceNumber).ToList();
+        Assert.Equal(Enumerable.Range(1, WarmUp + 1).Select(n => (long)n), numbers);
+    }
+
+    [PostgresFact]
+    public async Task Claiming_the_next_item_and_releasing_it_are_two_round_trips_each()
+    {
+        await using var relay = RoundTripCounter.Start(await server.CreateDatabaseAsync("rt-queue"));
+        using var store = Open(relay);
+        new WorkQueue(store).EnqueueRange(Enumerable.Range(0, (2 * WarmUp) + 4).Select(_ => new WorkItemRequest("job")));
+        var leases = new LeaseManager(store, "worker");
+        for (var i = 0; i < WarmUp; i++)
+        {
+            leases.Release(leases.TryAcquireNext("job", Minute)!, success: true);
+            var warm = (await leases.TryAcquireNextAsync("job", Minute))!;
+            await leases.RenewAsync(warm, Minute);
+            await leases.ReleaseAsync(warm, success: true);
+        }
+
+        Lease? lease = null;
+        Assert.Equal(2, await relay.CountAsync(async () => lease = await leases.TryAcquireNextAsync("job", Minute)));
+        Assert.NotNull(lease);
+        Assert.Equal(2, await relay.CountAsync(async () => lease = await leases.RenewAsync(lease, Minute)));
+        Assert.Equal(2, await relay.CountAsync(() => leases.ReleaseAsync(lease, success: true)));
+
+        Assert.Equal(2, await relay.CountAsync(() => Task.FromResult(lease = leases.TryAcquireNext("job", Minute))));
+        Assert.Equal(2, await relay.CountAsync(() => Task.FromResult(leases.Release(lease!, success: true))));
+        Assert.Equal(WorkItemStatus.Succeeded, (await new WorkQueue(store).FindAsync(lease!.WorkItemId))!.Status);
+    }
+
+    private static AgentOsStore Open(RoundTripCounter relay) =>
+        AgentOsStore.Open(new StoreOptions().UsePostgreSql(relay.ConnectionString));
+}
