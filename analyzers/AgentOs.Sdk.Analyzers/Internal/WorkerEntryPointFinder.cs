@@ -13,26 +13,28 @@ using Microsoft.CodeAnalysis.Operations;
 namespace AgentOs.Sdk.Analyzers.Internal;
 
 /// <summary>
-/// Finds arguments passed to parameters marked <c>[WorkerEntryPoint]</c>, in calls and constructions the compiler has
-/// /// already bound (operation actions): no call is bound for us, and only methods with a delegate parameter are looked
-/// up, once each. Arguments are mapped to parameters through the operation tree, so named and out-of-order arguments
-/// work.
+/// Finds arguments passed to parameters marked <c>[WorkerEntryPoint]</c>: one action per document binds only the calls
+/// and constructions its syntax prefilter keeps (<see cref="WorkerCallCandidates"/>), and each method is checked for a
+/// marked parameter once. Arguments are mapped to parameters through the operation tree, so named and out-of-order
+/// arguments work.
 /// </summary>
 internal sealed class WorkerEntryPointFinder
 {
     public const string AttributeMetadataName = "AgentOs.Sdk.Workers.WorkerEntryPointAttribute";
-
-    /// <summary>What the rules look at: calls and constructions, already bound by the compiler (no binding of ours).</summary>
-    private static readonly ImmutableArray<OperationKind> CandidateKinds = ImmutableArray.Create(OperationKind.Invocation, OperationKind.ObjectCreation);
 
     // One finder per compilation, shared by AOS002 and AOS003 so each method's answer is worked out once. Keyed
     // weakly: an IDE drops a compilation (and its finder) as soon as the user types.
     private static readonly ConditionalWeakTable<Compilation, WorkerEntryPointFinder> Shared = new();
 
     private readonly INamedTypeSymbol _attribute;
+    private readonly WorkerCallCandidates _candidates;
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _hasEntryParameter = new(SymbolEqualityComparer.Default);
 
-    private WorkerEntryPointFinder(INamedTypeSymbol attribute) => _attribute = attribute;
+    private WorkerEntryPointFinder(Compilation compilation, INamedTypeSymbol attribute)
+    {
+        _attribute = attribute;
+        _candidates = WorkerCallCandidates.ForCompilation(compilation, attribute, CancellationToken.None);
+    }
 
     /// <summary>
     /// The compilation's finder, or null when <c>[WorkerEntryPoint]</c> is not in the compilation (AgentOs.Sdk is not
@@ -41,7 +43,7 @@ internal sealed class WorkerEntryPointFinder
     public static WorkerEntryPointFinder? TryCreate(Compilation compilation)
         => compilation.GetTypeByMetadataName(AttributeMetadataName) is null
             ? null
-            : Shared.GetValue(compilation, static c => new WorkerEntryPointFinder(c.GetTypeByMetadataName(AttributeMetadataName)!));
+            : Shared.GetValue(compilation, static c => new WorkerEntryPointFinder(c, c.GetTypeByMetadataName(AttributeMetadataName)!));
 
     /// <summary>
     /// The finder, looked up on first use rather than in the compilation start action: the first type lookup of a
@@ -52,45 +54,68 @@ internal sealed class WorkerEntryPointFinder
         => new(() => TryCreate(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>
-    /// Registers <paramref name="analyze"/> for the calls and constructions that may pass a worker entry point. Calls that
-    /// take no delegate are answered without a lookup; the finder is looked up on the first that does, and a compilation
-    /// without the attribute never runs <paramref name="analyze"/>.
+    /// Registers <paramref name="analyze"/> for the calls and constructions that may pass a worker entry point: one
+    /// action per document, in which a syntax prefilter (<see cref="WorkerCallCandidates"/>) keeps the few calls that
+    /// pass something delegate-like to a worker API by name, and only those are bound. A callback per call would cost
+    /// little CPU but be charged, in <c>-p:ReportAnalyzer=true</c>, every wait for a core that falls inside it. The
+    /// finder is looked up on the first call that passes the shape test; a compilation without the attribute never
+    /// runs <paramref name="analyze"/>.
     /// </summary>
-    public static void RegisterCallAction(CompilationStartAnalysisContext start, System.Action<OperationAnalysisContext, WorkerEntryPointFinder> analyze)
+    public static void RegisterCallAction(CompilationStartAnalysisContext start, System.Action<WorkerCall, WorkerEntryPointFinder> analyze)
     {
         var finder = Deferred(start.Compilation);
-        start.RegisterOperationAction(
-            context =>
-            {
-                if (MayPassEntryPoint(context.Operation) && finder.Value is { } found)
-                {
-                    analyze(context, found);
-                }
-            },
-            CandidateKinds);
+        start.RegisterSemanticModelAction(context => AnalyzeDocument(context, finder, analyze));
     }
 
-    /// <summary>True when the operation calls or constructs a method with a delegate parameter: a cheap test before the finder is needed.</summary>
-    private static bool MayPassEntryPoint(IOperation operation) => operation switch
+    private static void AnalyzeDocument(SemanticModelAnalysisContext context, System.Lazy<WorkerEntryPointFinder?> finder, System.Action<WorkerCall, WorkerEntryPointFinder> analyze)
     {
-        IInvocationOperation invocation => MayTakeDelegate(invocation.TargetMethod),
-        IObjectCreationOperation { Constructor: { } constructor } => MayTakeDelegate(constructor),
-        _ => false,
-    };
+        var model = context.SemanticModel;
+        var cancellationToken = context.CancellationToken;
+        var root = model.SyntaxTree.GetRoot(cancellationToken);
+        var nodes = context.FilterSpan is { } span ? root.DescendantNodes(span) : root.DescendantNodes();
+        foreach (var node in nodes)
+        {
+            if (node is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or ConstructorInitializerSyntax or PrimaryConstructorBaseTypeSyntax))
+            {
+                continue;
+            }
+
+            if (finder.Value is not { } found)
+            {
+                return;
+            }
+
+            // A call with syntax errors in it (an unfinished lambda included) is still being typed: report nothing yet.
+            if (!found._candidates.IsCandidate(node) || node.ContainsDiagnostics)
+            {
+                continue;
+            }
+
+            var operation = model.GetOperation(node, cancellationToken);
+            if (operation is IExpressionStatementOperation statement)
+            {
+                operation = statement.Operation;
+            }
+
+            if (operation is IInvocationOperation or IObjectCreationOperation)
+            {
+                analyze(new WorkerCall(context, operation), found);
+            }
+        }
+    }
 
     /// <summary>The entry-point arguments of the call or construction being analyzed, with the method or constructor called.</summary>
-    public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(OperationAnalysisContext context)
+    public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(WorkerCall call)
     {
-        var (called, arguments) = context.Operation switch
+        var (called, arguments) = call.Operation switch
         {
             IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
             IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation.Arguments),
             _ => (null, ImmutableArray<IArgumentOperation>.Empty),
         };
 
-        // A method without a delegate parameter is answered without a lookup; the rest once per method. A call with
-        // syntax errors in it (an unfinished lambda included) is still being typed: report nothing yet.
-        if (called is null || !MayTakeDelegate(called) || !HasEntryParameter(called) || context.Operation.Syntax.ContainsDiagnostics)
+        // A method without a delegate parameter is answered without a lookup; the rest once per method.
+        if (called is null || !MayTakeDelegate(called) || !HasEntryParameter(called))
         {
             yield break;
         }

@@ -78,31 +78,36 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         var cancellationToken = context.CancellationToken;
         var root = model.SyntaxTree.GetRoot(cancellationToken);
         var nodes = context.FilterSpan is { } span ? root.DescendantNodes(span) : root.DescendantNodes();
+        var filter = candidates.Value;
         foreach (var node in nodes)
         {
-            // Code still being typed is skipped: the parser's guess is not what the user wrote.
+            // Code still being typed is skipped: the parser's guess is not what the user wrote. Only the method or
+            // constructor a candidate calls is looked up first (GetSymbolInfo); the operation tree is built for the
+            // few that are file writes.
             switch (node)
             {
-                case InvocationExpressionSyntax invocation when WriteCandidates.IsCandidate(invocation) && !invocation.ContainsDiagnostics:
+                case InvocationExpressionSyntax invocation when filter.IsCandidate(invocation) && !invocation.ContainsDiagnostics:
                     if (analysis.Value is not { } active)
                     {
                         return;
                     }
 
-                    if (model.GetOperation(invocation, cancellationToken) is IInvocationOperation operation)
+                    if (active.IsWriteMethod(model.GetSymbolInfo(invocation, cancellationToken).Symbol)
+                        && model.GetOperation(invocation, cancellationToken) is IInvocationOperation operation)
                     {
                         active.AnalyzeInvocation(new WriteSite(context, operation));
                     }
 
                     break;
-                case ObjectCreationExpressionSyntax creation when candidates.Value.IsCandidate(creation) && !creation.ContainsDiagnostics:
-                case ImplicitObjectCreationExpressionSyntax implicitCreation when candidates.Value.IsCandidate(implicitCreation) && !implicitCreation.ContainsDiagnostics:
+                case ObjectCreationExpressionSyntax creation when filter.IsCandidate(creation) && !creation.ContainsDiagnostics:
+                case ImplicitObjectCreationExpressionSyntax implicitCreation when filter.IsCandidate(implicitCreation) && !implicitCreation.ContainsDiagnostics:
                     if (analysis.Value is not { } activeForCreation)
                     {
                         return;
                     }
 
-                    if (model.GetOperation(node, cancellationToken) is IObjectCreationOperation created)
+                    if (activeForCreation.IsWriterConstructor(model.GetSymbolInfo(node, cancellationToken).Symbol)
+                        && model.GetOperation(node, cancellationToken) is IObjectCreationOperation created)
                     {
                         activeForCreation.AnalyzeObjectCreation(new WriteSite(context, created));
                     }
@@ -179,13 +184,22 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                 ? new Analysis(compilation, attribute, file, options)
                 : null;
 
+        /// <summary>True when the symbol a call binds to is a method AOS001 looks at (on File, FileInfo or XmlWriter).</summary>
+        public bool IsWriteMethod(ISymbol? symbol)
+            => symbol is IMethodSymbol { ContainingType: { } type } method
+                && WriteCandidates.MethodNames.Contains(method.Name)
+                && (SymbolEqualityComparer.Default.Equals(type, _file) || SymbolEqualityComparer.Default.Equals(type, _fileInfo)
+                    || (_xmlWriter is not null && SymbolEqualityComparer.Default.Equals(type, _xmlWriter)));
+
+        /// <summary>True when the symbol a <c>new</c> binds to is a constructor of FileStream or StreamWriter.</summary>
+        public bool IsWriterConstructor(ISymbol? symbol)
+            => symbol is IMethodSymbol { MethodKind: MethodKind.Constructor, ContainingType: { } type }
+                && (SymbolEqualityComparer.Default.Equals(type, _fileStream) || SymbolEqualityComparer.Default.Equals(type, _streamWriter));
+
         public void AnalyzeInvocation(WriteSite context)
         {
             var invocation = (IInvocationOperation)context.Operation;
-            var target = invocation.TargetMethod;
-            if (!WriteCandidates.MethodNames.Contains(target.Name)
-                || !(SymbolEqualityComparer.Default.Equals(target.ContainingType, _file) || SymbolEqualityComparer.Default.Equals(target.ContainingType, _fileInfo)
-                    || (_xmlWriter is not null && SymbolEqualityComparer.Default.Equals(target.ContainingType, _xmlWriter))))
+            if (!IsWriteMethod(invocation.TargetMethod))
             {
                 return;
             }

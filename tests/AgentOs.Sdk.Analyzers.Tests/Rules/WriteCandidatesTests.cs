@@ -1,4 +1,5 @@
 using AgentOs.Sdk.Analyzers.Tests.Support;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 namespace AgentOs.Sdk.Analyzers.Tests.Rules;
@@ -26,6 +27,17 @@ public sealed class WriteCandidatesTests
                 stream = new("artifacts/assigned.bin", FileMode.Truncate); // expect
                 stream.Dispose();
             }
+
+            // Returned from a body whose return type names the created type, also through Task<T> in an async method.
+            public static FileStream ReturnedFromBody() { return new("checkpoints/body.bin", FileMode.Create); } // expect
+            public static async System.Threading.Tasks.Task<FileStream> ReturnedAsync()
+            {
+                await System.Threading.Tasks.Task.Yield();
+                return new("checkpoints/async.bin", FileMode.Create); // expect
+            }
+
+            // XmlWriter.Create called through a framework subclass: the receiver is not named XmlWriter.
+            public static void ThroughSubclass() { using var w = System.Xml.XmlTextWriter.Create("artifacts/report.xml"); } // expect
 
             // An alias declared with global using in another file.
             public static void Aliased() { using var s = new Fs("artifacts/aliased.bin", FileMode.CreateNew); } // expect
@@ -69,6 +81,98 @@ public sealed class WriteCandidatesTests
 
         Assert.Empty(result.Exceptions);
         Assert.Equal([ExpectedLines()[1]], ReportedLines(result));
+    }
+
+    // The prefilter itself: each line ends with "// keep" (may be a write: bound) or "// drop" (cannot be one: never bound).
+    private const string Shapes = """
+        using System.IO;
+        using System.Threading.Tasks;
+        using Handle = System.IO.File;
+        using Clash = System.IO.File;
+
+        namespace Shapes;
+
+        public sealed record Widget(int Size)
+        {
+            public static Widget Create(int size) => new(size); // drop
+            public static Widget Open(int size) => new(size); // drop
+        }
+
+        public partial class Derived { }
+        public partial class Derived : System.Xml.XmlWriter { }
+        public record Clash(int Size);
+
+        static class Calls
+        {
+            static void M(string path, FileInfo info, Widget widget)
+            {
+                Widget.Create(1); // drop
+                Shapes.Widget.Create(2); // drop
+                global::Shapes.Widget.Create(3); // drop
+                File.Create(path); // keep
+                Handle.Create(path); // keep
+                Clash.Create(path); // keep
+                Derived.Create(path); // keep
+                System.Xml.XmlWriter.Create(path); // keep
+                info.Create(); // keep
+                info.CreateText(); // keep
+                info.Open(FileMode.Create); // keep
+                Widget.Open(1); // keep
+                info.Open(); // drop
+                File.Copy(path, path + ".bak"); // drop
+                File.Copy(path, path + ".bak", true); // keep
+            }
+
+            static Widget Arrow() => new(1); // drop
+            static Widget Body() { return new(1); } // drop
+            static async Task<Widget> BodyAsync() { await Task.Yield(); return new(1); } // drop
+            static Widget Property => new(1); // drop
+            static Widget Getter { get => new(1); } // drop
+            static FileStream Stream(string path) => new(path, FileMode.Create); // keep
+            static async Task<FileStream> StreamAsync(string path) { await Task.Yield(); return new(path, FileMode.Create); } // keep
+            static FileStream Local(string path)
+            {
+                Widget Inner() { return new(1); } // drop
+                System.Func<FileStream> lambda = () => { return new(path, FileMode.Create); }; // keep
+                return lambda();
+            }
+        }
+        """;
+
+    [Fact]
+    public void Prefilter_binds_what_may_be_a_write_and_drops_what_the_syntax_rules_out()
+    {
+        var compilation = AnalyzerRunner.Compile([("/src/Shapes.cs", Shapes)]);
+        var candidates = AgentOs.Sdk.Analyzers.Internal.WriteCandidates.ForCompilation(compilation, CancellationToken.None);
+        var tree = compilation.SyntaxTrees.Single();
+        var text = tree.GetText();
+
+        var checkedLines = 0;
+        foreach (var line in text.Lines)
+        {
+            var content = line.ToString().TrimEnd();
+            var expectKeep = content.EndsWith("// keep", StringComparison.Ordinal);
+            if (!expectKeep && !content.EndsWith("// drop", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            // The last call or new on the line (the one inside a lambda or a return, not the declaration around it).
+            var node = tree.GetRoot().DescendantNodes(line.Span)
+                .Where(n => n.Span.Start >= line.Start && n is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax)
+                .Last();
+            var kept = node switch
+            {
+                InvocationExpressionSyntax invocation => candidates.IsCandidate(invocation),
+                ObjectCreationExpressionSyntax creation => candidates.IsCandidate(creation),
+                ImplicitObjectCreationExpressionSyntax implicitCreation => candidates.IsCandidate(implicitCreation),
+                _ => throw new InvalidOperationException(node.ToString()),
+            };
+            Assert.True(kept == expectKeep, $"line {line.LineNumber + 1}: '{node}' was {(kept ? "kept" : "dropped")}: {content.Trim()}");
+            checkedLines++;
+        }
+
+        Assert.Equal(26, checkedLines);
     }
 
     private static int[] ExpectedLines()
