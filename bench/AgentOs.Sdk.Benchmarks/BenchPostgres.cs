@@ -27,6 +27,9 @@ internal sealed class BenchPostgres : IAsyncDisposable
     /// <summary>A connection string to this benchmark's fresh, empty database.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>The server's postmaster process when this benchmark started the server (so its CPU can be read), else null.</summary>
+    public int? ServerProcessId => _owned?.ProcessId;
+
     public static async Task<BenchPostgres> StartAsync(string label)
     {
         PostgresServer? owned = null;

@@ -15,8 +15,9 @@ namespace AgentOs.Sdk.Benchmarks;
 /// </summary>
 /// <remarks>
 /// The server is <c>AGENTOS_BENCH_POSTGRES</c> or a throwaway cluster of the installed PostgreSQL (see <see cref="BenchPostgres"/>).
-/// CreateCheckpoint pays, on top of the floor: the evidence check, a round trip that locks the task row (what keeps
-/// sequence numbers unique with writers on several hosts), the sequence allocation inside the INSERT, and the pool rent.
+/// Both make two round trips (pinned by <c>PostgreSqlRoundTripTests</c>). CreateCheckpoint pays, on top of the floor: the
+/// evidence check, the task-row lock sent with the INSERT (what keeps sequence numbers unique with writers on several
+/// hosts), the sequence allocation inside the INSERT, the server's clock read by the INSERT, and the pool rent.
 /// </remarks>
 [MemoryDiagnoser]
 [MedianColumn]

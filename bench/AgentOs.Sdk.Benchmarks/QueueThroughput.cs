@@ -12,7 +12,10 @@ namespace AgentOs.Sdk.Benchmarks;
 /// A console mode, not a BenchmarkDotNet class (it measures processes): N worker processes claim and complete M work items
 /// through one shared store, PostgreSQL (FOR UPDATE SKIP LOCKED) beside one shared SQLite file (one writer at a time).
 /// Each run starts the workers, waits until every one has connected, then times from "go" until the last exits, and
-/// checks that every item succeeded on its first attempt (claimed exactly once). Reports each run and the median.
+/// checks that every item succeeded on its first attempt (claimed exactly once). Reports each run and the median, and
+/// where the CPU went (a <c>cpu:</c> line per run): the workers' own CPU from "go" to their exit, and for PostgreSQL the
+/// server's (when this run started the server: its postmaster and every child, read from /proc), its commits, and its WAL
+/// flushes. Measuring changes nothing in the workload.
 /// <code>
 /// dotnet run -c Release --project bench/AgentOs.Sdk.Benchmarks -- queue [--processes 20] [--items 10000] [--runs 3]
 /// </code>
@@ -43,10 +46,11 @@ internal static class QueueThroughput
                 }
 
                 SqliteConnection.ClearAllPools();
-                var seconds = await TimeWorkersAsync("sqlite", file, processes);
+                var (seconds, clientCpu, _, _) = await TimeWorkersAsync("sqlite", file, processes, sample: null);
                 Verify(items, CountSqlite(file));
                 sqlite.Add(items / seconds);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: SQLite shared file  {processes} processes  {items / seconds,9:0} items/s  ({seconds:0.00} s)"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cpu: clients {clientCpu.TotalMicroseconds / items:0} us/item ({clientCpu.TotalSeconds / seconds:0.00} cores busy)"));
             }
             finally
             {
@@ -54,10 +58,11 @@ internal static class QueueThroughput
             }
 
             await ResetPostgresAsync(server.ConnectionString, items);
-            var pgSeconds = await TimeWorkersAsync("postgres", server.ConnectionString, processes);
+            var (pgSeconds, pgClientCpu, atGo, atEnd) = await TimeWorkersAsync("postgres", server.ConnectionString, processes, () => SampleServerAsync(server));
             Verify(items, await CountPostgresAsync(server.ConnectionString));
             postgres.Add(items / pgSeconds);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: PostgreSQL         {processes} processes  {items / pgSeconds,9:0} items/s  ({pgSeconds:0.00} s)"));
+            Console.WriteLine(DescribeCpu(items, pgSeconds, pgClientCpu, atGo!, atEnd!));
         }
 
         var sqliteMedian = Median(sqlite);
@@ -87,6 +92,8 @@ internal static class QueueThroughput
         Console.Out.WriteLine("ready");
         Console.Out.Flush();
         _ = Console.In.ReadLine();
+        using var self = Process.GetCurrentProcess();
+        var cpuAtGo = self.TotalProcessorTime;
         if (!postgres)
         {
             // SQLite has no asynchronous I/O: the synchronous calls are its fastest path.
@@ -94,19 +101,24 @@ internal static class QueueThroughput
             {
                 leases.Release(lease, success: true, output: workerId);
             }
-
-            return 0;
         }
-
-        while (await leases.TryAcquireNextAsync(Kind, duration) is { } claimed)
+        else
         {
-            await leases.ReleaseAsync(claimed, success: true, output: workerId);
+            while (await leases.TryAcquireNextAsync(Kind, duration) is { } claimed)
+            {
+                await leases.ReleaseAsync(claimed, success: true, output: workerId);
+            }
         }
 
+        // The CPU this worker used from "go" to here, for the run's cpu line.
+        self.Refresh();
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {(self.TotalProcessorTime - cpuAtGo).Ticks}"));
+        Console.Out.Flush();
         return 0;
     }
 
-    private static async Task<double> TimeWorkersAsync(string provider, string target, int count)
+    private static async Task<(double Seconds, TimeSpan ClientCpu, ServerSample? AtGo, ServerSample? AtEnd)> TimeWorkersAsync(
+        string provider, string target, int count, Func<Task<ServerSample>>? sample)
     {
         var workers = new List<Process>();
         try
@@ -136,6 +148,7 @@ internal static class QueueThroughput
                 }
             }
 
+            var atGo = sample is null ? null : await sample();
             var clock = Stopwatch.StartNew();
             foreach (var worker in workers)
             {
@@ -143,16 +156,29 @@ internal static class QueueThroughput
                 await worker.StandardInput.FlushAsync();
             }
 
+            var clientCpu = TimeSpan.Zero;
             foreach (var worker in workers)
             {
+                var cpuLine = await worker.StandardOutput.ReadLineAsync();
                 await worker.WaitForExitAsync();
-                if (worker.ExitCode != 0)
+                if (worker.ExitCode != 0 || cpuLine is null || !cpuLine.StartsWith("cpu ", StringComparison.Ordinal))
                 {
                     throw new InvalidOperationException($"A {provider} worker failed with exit code {worker.ExitCode}.");
                 }
+
+                clientCpu += TimeSpan.FromTicks(long.Parse(cpuLine.AsSpan(4), CultureInfo.InvariantCulture));
             }
 
-            return clock.Elapsed.TotalSeconds;
+            var seconds = clock.Elapsed.TotalSeconds;
+            // The server's backends report their statistics when they end, and the postmaster reaps them: give both a moment.
+            ServerSample? atEnd = null;
+            if (sample is not null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                atEnd = await sample();
+            }
+
+            return (seconds, clientCpu, atGo, atEnd);
         }
         finally
         {
@@ -166,6 +192,91 @@ internal static class QueueThroughput
                 worker.Dispose();
             }
         }
+    }
+
+    /// <summary>The server's CPU so far (null when it is not this run's own server), its commits and its WAL flushes.</summary>
+    private sealed record ServerSample(TimeSpan? Cpu, long Commits, long? WalSyncs);
+
+    private static async Task<ServerSample> SampleServerAsync(BenchPostgres server)
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var commits = new NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", connection);
+        var committed = (long)(await commits.ExecuteScalarAsync())!;
+        long? syncs = null;
+        try
+        {
+            // pg_stat_wal exists from PostgreSQL 14.
+            await using var wal = new NpgsqlCommand("SELECT wal_sync FROM pg_stat_wal", connection);
+            syncs = (long)(await wal.ExecuteScalarAsync())!;
+        }
+        catch (PostgresException)
+        {
+        }
+
+        return new ServerSample(server.ServerProcessId is { } pid ? ProcessTreeCpu(pid) : null, committed, syncs);
+    }
+
+    /// <summary>CPU used by a process, its reaped children, and its live children (a postmaster: every backend and helper).</summary>
+    private static TimeSpan? ProcessTreeCpu(int pid)
+    {
+        // /proc/<pid>/stat after the command's closing parenthesis: state, ppid, ..., utime (11), stime, cutime, cstime (14),
+        // in clock ticks of 1/100 s (USER_HZ on Linux).
+        static string[]? Stat(string pid)
+        {
+            try
+            {
+                var text = File.ReadAllText($"/proc/{pid}/stat");
+                return text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+
+        var own = Stat(pid.ToString(CultureInfo.InvariantCulture));
+        if (own is null)
+        {
+            return null;
+        }
+
+        var ticks = own[11..15].Sum(long.Parse);
+        var parent = pid.ToString(CultureInfo.InvariantCulture);
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(directory);
+            if (name.All(char.IsAsciiDigit) && Stat(name) is { } child && child[1] == parent)
+            {
+                ticks += long.Parse(child[11], CultureInfo.InvariantCulture) + long.Parse(child[12], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    private static string DescribeCpu(int items, double seconds, TimeSpan clientCpu, ServerSample atGo, ServerSample atEnd)
+    {
+        var commits = atEnd.Commits - atGo.Commits;
+        var text = string.Create(CultureInfo.InvariantCulture, $"  cpu: clients {clientCpu.TotalMicroseconds / items:0} us/item");
+        if (atGo.Cpu is { } before && atEnd.Cpu is { } after)
+        {
+            var server = after - before;
+            text += string.Create(CultureInfo.InvariantCulture, $", server {server.TotalMicroseconds / items:0} us/item ({(clientCpu + server).TotalSeconds / seconds:0.00} of {Environment.ProcessorCount} cores busy)");
+        }
+        else
+        {
+            text += " (server not measured: not this run's own server)";
+        }
+
+        text += string.Create(CultureInfo.InvariantCulture, $"; {commits / (double)items:0.00} commits/item");
+        if (atGo.WalSyncs is { } syncsBefore && atEnd.WalSyncs is { } syncsAfter && syncsAfter > syncsBefore)
+        {
+            var syncs = syncsAfter - syncsBefore;
+            text += string.Create(CultureInfo.InvariantCulture, $"; WAL flushes {syncs / seconds:0}/s, {commits / (double)syncs:0.0} commits per flush");
+        }
+
+        return text;
     }
 
     private static async Task ResetPostgresAsync(string connectionString, int items)

@@ -48,6 +48,23 @@ internal sealed class PostgresServer : IAsyncDisposable
     /// <summary>A connection string to the server's maintenance database, as a role that may create databases.</summary>
     public string ConnectionString { get; }
 
+    /// <summary>The process id of the server this process started (its postmaster), or null for a server it was given.</summary>
+    public int? ProcessId
+    {
+        get
+        {
+            try
+            {
+                // The first line of postmaster.pid is the postmaster's process id.
+                return _dataDirectory is null ? null : int.Parse(File.ReadLines(Path.Combine(_dataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>Whether a missing server must fail the tests (<c>AGENTOS_REQUIRE_POSTGRES=1</c>, set by CI).</summary>
     public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) == "1";
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Storage.Providers;
@@ -73,12 +72,20 @@ public sealed class IdempotencyStore : IDisposable
         WHERE idempotency_key = @key AND owner = @owner AND claim_epoch = @epoch AND status IN ('pending', 'in_doubt')
         """;
 
+    private const string MarkInDoubtSql =
+        "UPDATE idempotency_keys SET status = 'in_doubt', updated_at_ms = @now WHERE status = 'pending' AND claim_expires_at_ms <= @now";
+
+    private const string PurgeSql = "DELETE FROM idempotency_keys WHERE status IN ('succeeded', 'failed') AND expires_at_ms <= @now";
+
+    private const string AddHitsSql = "UPDATE idempotency_keys SET hit_count = hit_count + @hits WHERE idempotency_key = @key";
+
     private readonly AgentOsStore _store;
     private readonly IdempotencyOptions _options;
     // Operations this instance is running, by key: in-process waiters are woken when they finish.
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _pendingHits = new(StringComparer.Ordinal);
-    private readonly Lock _flushGate = new();
+    // Never disposed: a flush still running when the instance is disposed must be able to release it.
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
     private long _completions;
     private long _lastFlush;
     private int _autoFlushing;
@@ -131,7 +138,7 @@ public sealed class IdempotencyStore : IDisposable
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(execute);
         var force = options?.ForceExecute ?? false;
-        if (!force && TryReplay(key, options?.ReplayFailures ?? false, out var replayed))
+        if (!force && await TryReplayAsync(key, options?.ReplayFailures ?? false, async: true, cancellationToken).ConfigureAwait(false) is { } replayed)
         {
             return new IdempotentResult { Key = key, Outcome = replayed, Replayed = true };
         }
@@ -141,7 +148,7 @@ public sealed class IdempotencyStore : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var completionsBefore = Interlocked.Read(ref _completions);
-            var claim = Claim(key, options, force, signalWaiters: true);
+            var claim = await ClaimAsync(key, options, force, signalWaiters: true, async: true, cancellationToken).ConfigureAwait(false);
             switch (claim.Status)
             {
                 case IdempotencyClaimStatus.Completed:
@@ -174,7 +181,14 @@ public sealed class IdempotencyStore : IDisposable
     public IdempotencyClaimResult TryClaim(IdempotencyKey key, IdempotencyExecuteOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Claim(key, options, options?.ForceExecute ?? false, signalWaiters: false);
+        return AgentOsStore.Synchronously(ClaimAsync(key, options, options?.ForceExecute ?? false, signalWaiters: false, async: false, CancellationToken.None));
+    }
+
+    /// <summary>Asynchronous <see cref="TryClaim"/>; truly asynchronous where the store's driver is (PostgreSQL).</summary>
+    public Task<IdempotencyClaimResult> TryClaimAsync(IdempotencyKey key, IdempotencyExecuteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return ClaimAsync(key, options, options?.ForceExecute ?? false, signalWaiters: false, async: true, cancellationToken).AsTask();
     }
 
     /// <summary>Records the outcome of a claim this owner holds.</summary>
@@ -186,7 +200,16 @@ public sealed class IdempotencyStore : IDisposable
     /// The claim was taken over by another owner after it expired; nothing was written. A claim that expired but was not
     /// taken over is still completed: nobody else can have run the operation under a later claim.
     /// </exception>
-    public IdempotencyRecord Complete(IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive = null)
+    public IdempotencyRecord Complete(IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive = null) =>
+        AgentOsStore.Synchronously(CompleteCoreAsync(claim, outcome, timeToLive, async: false, CancellationToken.None));
+
+    /// <summary>Asynchronous <see cref="Complete"/>; truly asynchronous where the store's driver is (PostgreSQL).</summary>
+    /// <exception cref="IdempotencyClaimLostException">The claim was taken over by another owner after it expired; nothing was written.</exception>
+    /// <exception cref="IdempotencyOutcomeNotRecordedException">The store could not be written; the key stays claimed and is later in doubt.</exception>
+    public Task<IdempotencyRecord> CompleteAsync(IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) =>
+        CompleteCoreAsync(claim, outcome, timeToLive, async: true, cancellationToken).AsTask();
+
+    private async ValueTask<IdempotencyRecord> CompleteCoreAsync(IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive, bool async, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(outcome);
@@ -195,11 +218,10 @@ public sealed class IdempotencyStore : IDisposable
             IdempotencyOptions.Positive(ttl, nameof(timeToLive));
         }
 
-        ObjectDisposedException.ThrowIf(_disposed, this);
         try
         {
             // One write transaction, retried by the store within its busy budget when the database is busy.
-            return _store.Write($"record the outcome of idempotency key '{claim.Key}'", TimeProvider, tx => CompleteAsync(tx, claim, outcome, timeToLive));
+            return await WriteAsync($"record the outcome of idempotency key '{claim.Key}'", async, tx => RecordOutcomeAsync(tx, claim, outcome, timeToLive), cancellationToken).ConfigureAwait(false);
         }
         catch (StoreException ex)
         {
@@ -213,7 +235,7 @@ public sealed class IdempotencyStore : IDisposable
         }
     }
 
-    private async ValueTask<IdempotencyRecord> CompleteAsync(StoreTransaction tx, IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive)
+    private async ValueTask<IdempotencyRecord> RecordOutcomeAsync(StoreTransaction tx, IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive)
     {
         var now = tx.UtcNowMilliseconds;
         var command = tx.Command(CompleteSql);
@@ -227,7 +249,7 @@ public sealed class IdempotencyStore : IDisposable
         command.SetParameter("@owner", Owner);
         command.SetParameter("@epoch", claim.Epoch);
         var updated = await tx.ExecuteAsync(command).ConfigureAwait(false) == 1;
-        var record = await FindAsync(tx, claim.Key.Value, now).ConfigureAwait(false);
+        var record = await ReadRecordAsync(tx, claim.Key.Value, now).ConfigureAwait(false);
         if (!updated)
         {
             throw new IdempotencyClaimLostException(
@@ -248,56 +270,92 @@ public sealed class IdempotencyStore : IDisposable
     public IdempotencyRecord? Find(IdempotencyKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _store.Read($"read idempotency key '{key}'", TimeProvider, tx => FindAsync(tx, key.Value, tx.UtcNowMilliseconds));
+        return AgentOsStore.Synchronously(FindCoreAsync(key, async: false, CancellationToken.None));
     }
+
+    /// <summary>Asynchronous <see cref="Find"/>; truly asynchronous where the store's driver is (PostgreSQL).</summary>
+    public Task<IdempotencyRecord?> FindAsync(IdempotencyKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return FindCoreAsync(key, async: true, cancellationToken).AsTask();
+    }
+
+    private ValueTask<IdempotencyRecord?> FindCoreAsync(IdempotencyKey key, bool async, CancellationToken cancellationToken) =>
+        ReadAsync($"read idempotency key '{key}'", async, tx => ReadRecordAsync(tx, key.Value, tx.UtcNowMilliseconds), cancellationToken);
 
     /// <summary>Marks every pending claim past its expiry as in doubt, so that reports and other tools see it.</summary>
     /// <returns>How many claims were marked.</returns>
     /// <remarks>Not needed for correctness: callers treat an expired claim as in doubt whether it is marked or not.</remarks>
     public int MarkExpiredClaimsInDoubt() =>
-        ExecuteWrite(
-            "UPDATE idempotency_keys SET status = 'in_doubt', updated_at_ms = @now WHERE status = 'pending' AND claim_expires_at_ms <= @now",
-            "mark expired claims in doubt");
+        AgentOsStore.Synchronously(ExecuteWriteAsync(MarkInDoubtSql, "mark expired claims in doubt", async: false, CancellationToken.None));
+
+    /// <summary>Asynchronous <see cref="MarkExpiredClaimsInDoubt"/>.</summary>
+    /// <returns>How many claims were marked.</returns>
+    public Task<int> MarkExpiredClaimsInDoubtAsync(CancellationToken cancellationToken = default) =>
+        ExecuteWriteAsync(MarkInDoubtSql, "mark expired claims in doubt", async: true, cancellationToken).AsTask();
 
     /// <summary>Deletes recorded outcomes whose time to live has passed.</summary>
     /// <returns>How many keys were deleted.</returns>
     public int PurgeExpired() =>
-        ExecuteWrite(
-            "DELETE FROM idempotency_keys WHERE status IN ('succeeded', 'failed') AND expires_at_ms <= @now",
-            "purge expired idempotency keys");
+        AgentOsStore.Synchronously(ExecuteWriteAsync(PurgeSql, "purge expired idempotency keys", async: false, CancellationToken.None));
+
+    /// <summary>Asynchronous <see cref="PurgeExpired"/>.</summary>
+    /// <returns>How many keys were deleted.</returns>
+    public Task<int> PurgeExpiredAsync(CancellationToken cancellationToken = default) =>
+        ExecuteWriteAsync(PurgeSql, "purge expired idempotency keys", async: true, cancellationToken).AsTask();
 
     /// <summary>Adds the replay counts kept in memory to the <c>hit_count</c> column, in one transaction.</summary>
-    public void FlushHitCounts()
+    public void FlushHitCounts() => AgentOsStore.Synchronously(FlushHitCountsCoreAsync(async: false, CancellationToken.None));
+
+    /// <summary>Asynchronous <see cref="FlushHitCounts"/>.</summary>
+    public Task FlushHitCountsAsync(CancellationToken cancellationToken = default) =>
+        FlushHitCountsCoreAsync(async: true, cancellationToken).AsTask();
+
+    private async ValueTask<int> FlushHitCountsCoreAsync(bool async, CancellationToken cancellationToken)
     {
-        lock (_flushGate)
+        if (async)
+        {
+            await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _flushGate.Wait(cancellationToken);
+        }
+
+        try
         {
             _lastFlush = TimeProvider.GetTimestamp();
-            if (_pendingHits.IsEmpty)
+            // Taken out of memory before the transaction, so that a transaction the store runs again (busy, serialization)
+            // writes the same counts again instead of losing the ones its first attempt had taken.
+            var taken = new List<KeyValuePair<string, long>>();
+            foreach (var pending in _pendingHits.Keys)
             {
-                return;
+                if (_pendingHits.TryRemove(pending, out var count))
+                {
+                    taken.Add(new(pending, count));
+                }
             }
 
-            var taken = new List<KeyValuePair<string, long>>();
+            if (taken.Count == 0)
+            {
+                return 0;
+            }
+
             try
             {
-                _store.Write("write idempotency hit counts", TimeProvider, async tx =>
+                return await WriteAsync("write idempotency hit counts", async, async tx =>
                 {
-                    var command = tx.Command("UPDATE idempotency_keys SET hit_count = hit_count + @hits WHERE idempotency_key = @key");
-                    foreach (var pending in _pendingHits.Keys)
+                    var command = tx.Command(AddHitsSql);
+                    foreach (var (pending, count) in taken)
                     {
-                        if (_pendingHits.TryRemove(pending, out var count))
-                        {
-                            taken.Add(new(pending, count));
-                            command.SetParameter("@key", pending).SetParameter("@hits", count);
-                            await tx.ExecuteAsync(command).ConfigureAwait(false);
-                        }
+                        command.SetParameter("@key", pending).SetParameter("@hits", count);
+                        await tx.ExecuteAsync(command).ConfigureAwait(false);
                     }
 
                     return taken.Count;
-                });
+                }, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is StoreException or InvalidOperationException)
+            catch (Exception ex) when (ex is StoreException or InvalidOperationException or OperationCanceledException)
             {
                 // Not written: keep the counts for the next flush.
                 foreach (var (pending, count) in taken)
@@ -307,6 +365,10 @@ public sealed class IdempotencyStore : IDisposable
 
                 throw;
             }
+        }
+        finally
+        {
+            _flushGate.Release();
         }
     }
 
@@ -332,19 +394,19 @@ public sealed class IdempotencyStore : IDisposable
 
     /// <summary>
     /// The replay fast path: one read on a pooled connection with a prepared statement, no write lock, no record built.
-    /// False when there is nothing to replay (no outcome, expired, a failure the caller does not replay, or a claim).
+    /// Null when there is nothing to replay (no outcome, expired, a failure the caller does not replay, or a claim). With
+    /// <paramref name="async"/> on a store without asynchronous I/O (SQLite) it completes synchronously, so that callers
+    /// can answer a hit without an asynchronous state machine.
     /// </summary>
-    internal bool TryReplay(IdempotencyKey key, bool replayFailures, [NotNullWhen(true)] out IdempotencyOutcome? outcome)
+    internal async ValueTask<IdempotencyOutcome?> TryReplayAsync(IdempotencyKey key, bool replayFailures, bool async, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        outcome = _store.Read($"read idempotency key '{key}'", TimeProvider, tx => ReplayAsync(tx, key.Value, replayFailures));
-        if (outcome is null)
+        var outcome = await ReadAsync($"read idempotency key '{key}'", async, tx => ReplayAsync(tx, key.Value, replayFailures), cancellationToken).ConfigureAwait(false);
+        if (outcome is not null)
         {
-            return false;
+            await RecordHitAsync(key.Value, async).ConfigureAwait(false);
         }
 
-        RecordHit(key.Value);
-        return true;
+        return outcome;
     }
 
     internal static IdempotencyOutcome ToOutcome(IdempotencyRecord record) =>
@@ -366,17 +428,18 @@ public sealed class IdempotencyStore : IDisposable
             catch (Exception ex)
             {
                 // Recorded as failed so that the next caller runs it again; the caller gets the original exception.
-                RecordFailureQuietly(claim, $"{ex.GetType().FullName}: {ex.Message}");
+                await RecordFailureQuietlyAsync(claim, $"{ex.GetType().FullName}: {ex.Message}").ConfigureAwait(false);
                 throw;
             }
 
             if (outcome is null)
             {
-                RecordFailureQuietly(claim, "The operation returned no outcome.");
+                await RecordFailureQuietlyAsync(claim, "The operation returned no outcome.").ConfigureAwait(false);
                 throw new InvalidOperationException($"The operation run under idempotency key '{claim.Key}' returned a null outcome.");
             }
 
-            Complete(claim, outcome, options?.TimeToLive);
+            // Not cancellable: the operation has run, and an outcome left unrecorded would put the key in doubt.
+            await CompleteCoreAsync(claim, outcome, options?.TimeToLive, async: true, CancellationToken.None).ConfigureAwait(false);
             return new IdempotentResult
             {
                 Key = claim.Key,
@@ -395,11 +458,11 @@ public sealed class IdempotencyStore : IDisposable
         }
     }
 
-    private void RecordFailureQuietly(IdempotencyClaim claim, string error)
+    private async ValueTask RecordFailureQuietlyAsync(IdempotencyClaim claim, string error)
     {
         try
         {
-            Complete(claim, IdempotencyOutcome.Failure(error));
+            await CompleteCoreAsync(claim, IdempotencyOutcome.Failure(error), timeToLive: null, async: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is StoreException or IdempotencyClaimLostException or IdempotencyOutcomeNotRecordedException)
         {
@@ -429,15 +492,18 @@ public sealed class IdempotencyStore : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private IdempotencyClaimResult Claim(IdempotencyKey key, IdempotencyExecuteOptions? options, bool force, bool signalWaiters)
+    private async ValueTask<IdempotencyClaimResult> ClaimAsync(IdempotencyKey key, IdempotencyExecuteOptions? options, bool force, bool signalWaiters, bool async, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var replayFailures = options?.ReplayFailures ?? false;
         // Fast path: a plain read answers a replay, or a valid claim held by someone else, without the write lock.
-        var seen = _store.Read($"claim idempotency key '{key}'", TimeProvider, async tx => (await FindAsync(tx, key.Value, tx.UtcNowMilliseconds).ConfigureAwait(false), tx.UtcNowMilliseconds));
+        var seen = await ReadAsync(
+            $"claim idempotency key '{key}'",
+            async,
+            async tx => (await ReadRecordAsync(tx, key.Value, tx.UtcNowMilliseconds).ConfigureAwait(false), tx.UtcNowMilliseconds),
+            cancellationToken).ConfigureAwait(false);
         if (seen.Item1 is { } record && !force && IsReplayable(record, seen.Item2, replayFailures))
         {
-            RecordHit(key.Value);
+            await RecordHitAsync(key.Value, async).ConfigureAwait(false);
             return new IdempotencyClaimResult { Status = IdempotencyClaimStatus.Completed, Record = record };
         }
 
@@ -450,7 +516,7 @@ public sealed class IdempotencyStore : IDisposable
         IdempotencyClaimResult result;
         try
         {
-            result = _store.Write($"claim idempotency key '{key}'", TimeProvider, tx => ClaimLockedAsync(tx, key, options, force, replayFailures, signalWaiters, s => signal = s));
+            result = await WriteAsync($"claim idempotency key '{key}'", async, tx => ClaimLockedAsync(tx, key, options, force, replayFailures, signalWaiters, s => signal = s), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -466,7 +532,7 @@ public sealed class IdempotencyStore : IDisposable
         {
             // Counted after the claim's transaction has ended: a flush is a write of its own, and must never wait for
             // the write lock this claim held (issue 14).
-            RecordHit(key.Value);
+            await RecordHitAsync(key.Value, async).ConfigureAwait(false);
         }
         else if (result.Claim is { PreviousAttemptInDoubt: true } taken)
         {
@@ -489,12 +555,12 @@ public sealed class IdempotencyStore : IDisposable
         // Inside the write transaction: the read and the claim happen under the write lock (SQLite) or the row lock (a
         // server store), so exactly one caller wins the key.
         var now = tx.UtcNowMilliseconds;
-        var existing = await FindAsync(tx, key.Value, now, LookupLockedSql).ConfigureAwait(false);
+        var existing = await ReadRecordAsync(tx, key.Value, now, LookupLockedSql).ConfigureAwait(false);
         while (existing is null && !await TryInsertClaimAsync(tx, key, options, now).ConfigureAwait(false))
         {
             // Another host inserted the key between our read and our insert (only a server store lets that happen): the
             // insert waited for it to commit, so reading again sees its row, locked for us.
-            existing = await FindAsync(tx, key.Value, now, LookupLockedSql).ConfigureAwait(false);
+            existing = await ReadRecordAsync(tx, key.Value, now, LookupLockedSql).ConfigureAwait(false);
         }
 
         if (existing is { Status: IdempotencyStatus.Pending })
@@ -572,7 +638,7 @@ public sealed class IdempotencyStore : IDisposable
         };
     }
 
-    private void RecordHit(string key)
+    private async ValueTask RecordHitAsync(string key, bool async)
     {
         _pendingHits.AddOrUpdate(key, 1, static (_, n) => n + 1);
         // Never from inside a write transaction on this flow: the flush is a write of its own (issue 14).
@@ -585,7 +651,7 @@ public sealed class IdempotencyStore : IDisposable
 
         try
         {
-            FlushHitCounts();
+            await FlushHitCountsCoreAsync(async, CancellationToken.None).ConfigureAwait(false);
         }
         catch (StoreException)
         {
@@ -603,10 +669,26 @@ public sealed class IdempotencyStore : IDisposable
         return ttl is null || ttl == Timeout.InfiniteTimeSpan ? null : now + (long)ttl.Value.TotalMilliseconds;
     }
 
-    private int ExecuteWrite(string sql, string doing)
+    private ValueTask<int> ExecuteWriteAsync(string sql, string doing, bool async, CancellationToken cancellationToken) =>
+        WriteAsync(doing, async, tx => tx.ExecuteAsync(tx.Command(sql).SetParameter("@now", tx.UtcNowMilliseconds)), cancellationToken);
+
+    // One code path for both: with async false the store runs the work synchronously (the caller blocks, as a synchronous
+    // API does); with async true it is truly asynchronous where the provider's driver is (PostgreSQL), so a waiting call
+    // holds no thread-pool thread.
+    private ValueTask<T> WriteAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _store.Write(doing, TimeProvider, async tx => await tx.ExecuteAsync(tx.Command(sql).SetParameter("@now", tx.UtcNowMilliseconds)).ConfigureAwait(false));
+        return async
+            ? _store.WriteAsync(doing, TimeProvider, work, cancellationToken: cancellationToken)
+            : ValueTask.FromResult(_store.Write(doing, TimeProvider, work, cancellationToken: cancellationToken));
+    }
+
+    private ValueTask<T> ReadAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return async
+            ? _store.ReadAsync(doing, TimeProvider, work, cancellationToken: cancellationToken)
+            : ValueTask.FromResult(_store.Read(doing, TimeProvider, work, cancellationToken: cancellationToken));
     }
 
     private long NowMilliseconds() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
@@ -640,7 +722,7 @@ public sealed class IdempotencyStore : IDisposable
         }
     }
 
-    private static async ValueTask<IdempotencyRecord?> FindAsync(StoreTransaction tx, string key, long now, string sql = LookupSql)
+    private static async ValueTask<IdempotencyRecord?> ReadRecordAsync(StoreTransaction tx, string key, long now, string sql = LookupSql)
     {
         var reader = await tx.ReaderAsync(tx.Command(sql).SetParameter("@key", key)).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))

@@ -63,10 +63,17 @@ public sealed class LlmOutputCache
 
         var caller = Activity.Current;
         var activity = AgentOsTelemetry.StartCacheLookup();
+        ValueTask<IdempotencyOutcome?> replay = default;
         try
         {
-            // A hit is answered without entering the claim protocol: one read, no write lock.
-            if (!(options?.ForceRefresh ?? false) && _store.TryReplay(key, replayFailures: false, out var cached))
+            // A hit is answered without entering the claim protocol: one read, no write lock. On SQLite the read completes
+            // synchronously and a hit is returned at once; on PostgreSQL it is awaited below, holding no thread meanwhile.
+            if (!(options?.ForceRefresh ?? false))
+            {
+                replay = _store.TryReplayAsync(key, replayFailures: false, async: true, cancellationToken);
+            }
+
+            if (replay.IsCompleted && replay.GetAwaiter().GetResult() is { } cached)
             {
                 Interlocked.Increment(ref _hits);
                 _store.Store.Telemetry.OnCacheLookup(activity, "hit");
@@ -74,7 +81,7 @@ public sealed class LlmOutputCache
                 return Task.FromResult(cached.Result ?? string.Empty);
             }
         }
-        catch (Exception ex) when (ex is StoreException or ObjectDisposedException)
+        catch (Exception ex) when (ex is StoreException or ObjectDisposedException or OperationCanceledException)
         {
             AgentOsTelemetry.Failed(activity, ex);
             activity?.Dispose();
@@ -82,7 +89,7 @@ public sealed class LlmOutputCache
         }
 
         AgentOsTelemetry.Detach(activity, caller);
-        return ExecuteAsync(key, operation, model, factory, options, activity, cancellationToken);
+        return ExecuteAsync(key, operation, model, factory, options, replay.IsCompleted ? null : replay, activity, cancellationToken);
     }
 
     /// <summary>
@@ -101,7 +108,7 @@ public sealed class LlmOutputCache
         ArgumentNullException.ThrowIfNull(factory);
         var key = CreateKey(operation, prompt, model);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!(options?.ForceRefresh ?? false) && _store.TryReplay(key, replayFailures: false, out var cached))
+        if (!(options?.ForceRefresh ?? false) && await _store.TryReplayAsync(key, replayFailures: false, async: true, cancellationToken).ConfigureAwait(false) is { } cached)
         {
             Interlocked.Increment(ref _hits);
             return new LlmCacheEntry(cached.Result ?? string.Empty, LlmCacheSource.Hit);
@@ -147,11 +154,27 @@ public sealed class LlmOutputCache
         string model,
         Func<CancellationToken, Task<string>> factory,
         LlmCacheOptions? options,
+        ValueTask<IdempotencyOutcome?>? pendingReplay,
         Activity? activity,
         CancellationToken cancellationToken)
     {
         // The span goes on here: the factory's own spans (the LLM call) become its children.
         using var span = AgentOsTelemetry.Attach(activity);
+        try
+        {
+            if (pendingReplay is { } replay && await replay.ConfigureAwait(false) is { } cached)
+            {
+                Interlocked.Increment(ref _hits);
+                _store.Store.Telemetry.OnCacheLookup(activity, "hit");
+                return cached.Result ?? string.Empty;
+            }
+        }
+        catch (Exception ex) when (ex is StoreException or ObjectDisposedException or OperationCanceledException)
+        {
+            AgentOsTelemetry.Failed(activity, ex);
+            throw;
+        }
+
         var result = await _store.ExecuteAsync(
             key,
             async ct =>

@@ -68,19 +68,24 @@ public sealed class ToolLedger
 
         var caller = Activity.Current;
         var activity = AgentOsTelemetry.StartLedgerCall(tool);
+        ValueTask<IdempotencyOutcome?> replay = default;
         try
         {
-            // A replay is answered without entering the claim protocol: one read, no write lock.
-            if (!(options?.ForceExecute ?? false) && _store.TryReplay(key, options?.CacheFailures ?? false, out var recorded))
+            // A replay is answered without entering the claim protocol: one read, no write lock. On SQLite the read
+            // completes synchronously and is returned at once; on PostgreSQL it is awaited below, holding no thread meanwhile.
+            if (!(options?.ForceExecute ?? false))
             {
-                Interlocked.Increment(ref _replays);
-                var replayed = new ToolLedgerResult(Decode(recorded), Replayed: true);
-                _store.Store.Telemetry.OnLedgerCall(activity, "replayed");
+                replay = _store.TryReplayAsync(key, options?.CacheFailures ?? false, async: true, cancellationToken);
+            }
+
+            if (replay.IsCompleted && replay.GetAwaiter().GetResult() is { } recorded)
+            {
+                var replayed = Replayed(recorded, activity);
                 activity?.Dispose();
                 return Task.FromResult(replayed);
             }
         }
-        catch (Exception ex) when (ex is StoreException or ObjectDisposedException or InvalidDataException or JsonException)
+        catch (Exception ex) when (ex is StoreException or ObjectDisposedException or OperationCanceledException or InvalidDataException or JsonException)
         {
             AgentOsTelemetry.Failed(activity, ex);
             activity?.Dispose();
@@ -88,7 +93,15 @@ public sealed class ToolLedger
         }
 
         AgentOsTelemetry.Detach(activity, caller);
-        return ExecuteAsync(key, tool, command, execute, options, activity, cancellationToken);
+        return ExecuteAsync(key, tool, command, execute, options, replay.IsCompleted ? null : replay, activity, cancellationToken);
+    }
+
+    private ToolLedgerResult Replayed(IdempotencyOutcome recorded, Activity? activity)
+    {
+        var replayed = new ToolLedgerResult(Decode(recorded), Replayed: true);
+        Interlocked.Increment(ref _replays);
+        _store.Store.Telemetry.OnLedgerCall(activity, "replayed");
+        return replayed;
     }
 
     private async Task<ToolLedgerResult> ExecuteAsync(
@@ -97,11 +110,25 @@ public sealed class ToolLedger
         string command,
         Func<CancellationToken, Task<ToolResult>> execute,
         ToolLedgerOptions? options,
+        ValueTask<IdempotencyOutcome?>? pendingReplay,
         Activity? activity,
         CancellationToken cancellationToken)
     {
         // The span goes on here: the tool's own spans become its children.
         using var span = AgentOsTelemetry.Attach(activity);
+        try
+        {
+            if (pendingReplay is { } replay && await replay.ConfigureAwait(false) is { } recorded)
+            {
+                return Replayed(recorded, activity);
+            }
+        }
+        catch (Exception ex) when (ex is StoreException or ObjectDisposedException or OperationCanceledException or InvalidDataException or JsonException)
+        {
+            AgentOsTelemetry.Failed(activity, ex);
+            throw;
+        }
+
         var result = await _store.ExecuteAsync(
             key,
             async ct =>

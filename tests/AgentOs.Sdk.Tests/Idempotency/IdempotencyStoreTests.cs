@@ -213,9 +213,10 @@ public abstract class IdempotencyStoreTests<TProvider>(TProvider provider) : Sto
 
         var waiting = waiter.ExecuteAsync(key, _ => Task.FromResult(IdempotencyOutcome.Success("done by waiter")));
         Assert.False(waiting.IsCompleted);
-        _clock.Advance(ClaimDuration);
-        var result = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        var waited = await AdvanceUntilAsync(waiting, TimeSpan.FromSeconds(10));
+        var result = await waiting;
 
+        Assert.True(waited >= ClaimDuration, $"the waiter finished after {waited}, before the claim expired");
         Assert.True(result.PreviousAttemptInDoubt);
         Assert.Equal("done by waiter", result.Outcome.Result);
     }
@@ -229,11 +230,11 @@ public abstract class IdempotencyStoreTests<TProvider>(TProvider provider) : Sto
         holder.TryClaim(key);
 
         var waiting = waiter.ExecuteAsync(key, _ => Task.FromResult(IdempotencyOutcome.Success("never")));
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        var waited = await AdvanceUntilAsync(waiting, TimeSpan.FromSeconds(10));
 
-        // Bounded here too, so a broken wait fails the test (its message names no holder) instead of hanging it.
-        var ex = await Assert.ThrowsAsync<TimeoutException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => waiting);
         Assert.Contains("'holder'", ex.Message, StringComparison.Ordinal);
+        Assert.InRange(waited, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(20));
     }
 
     [ConformanceFact]
@@ -331,11 +332,30 @@ public abstract class IdempotencyStoreTests<TProvider>(TProvider provider) : Sto
         Assert.Equal("succeeded", await Database.ScalarAsync<string>("SELECT status FROM idempotency_keys"));
     }
 
+    /// <summary>
+    /// Moves the fake clock on by <paramref name="step"/> at a time until <paramref name="task"/> ends, and returns how far it
+    /// moved. In steps, not at once: on a provider with asynchronous I/O the call returns before its first read, and one
+    /// jump could land before the call has looked at the clock. Bounded in real time, so a broken wait fails, not hangs.
+    /// </summary>
+    private async Task<TimeSpan> AdvanceUntilAsync(Task task, TimeSpan step)
+    {
+        var moved = TimeSpan.Zero;
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!task.IsCompleted)
+        {
+            await Task.Delay(20, bound.Token);
+            _clock.Advance(step);
+            moved += step;
+        }
+
+        return moved;
+    }
+
     private async Task<AgentOsStore[]> OpenHostsAsync() =>
         await Task.WhenAll(Enumerable.Range(0, Hosts).Select(_ => Database.OpenAsync()));
 
-    // Starts every caller at once on its own thread; the executing caller holds its claim until every other caller has
-    // reached the point where it waits, so the waiting path is exercised every time, not by luck.
+    // Starts every caller at once on its own thread; the executing caller holds its claim until the other callers have
+    // reached the point where they wait, so the waiting path is exercised, not skipped by luck.
     private async Task<IdempotentResult[]> RaceAsync(int callers, bool sharedInstance)
     {
         // Separate owners poll each other through the database on the real clock; one instance wakes its waiters itself.
@@ -361,7 +381,20 @@ public abstract class IdempotencyStoreTests<TProvider>(TProvider provider) : Sto
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
 
-        // Every call has claimed or found the claim taken: one runs, the others wait, and the claim is visible.
+        // SQLite: every call has returned from its thread only once it claimed or found the claim taken. A provider with
+        // asynchronous I/O returns before the first read: wait for the one execution, then give the other calls time to
+        // reach their wait (whatever the timing, each must get the one outcome, replayed).
+        using (var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (Volatile.Read(ref executions) == 0)
+            {
+                await Task.Delay(5, bound.Token);
+            }
+        }
+
+        await Task.Delay(Database.IsPostgreSql ? 200 : 0);
+
+        // One runs, the others wait, and the claim is visible.
         Assert.Equal(1, Volatile.Read(ref executions));
         Assert.All(tasks, t => Assert.False(t.IsCompleted));
         Assert.Equal(IdempotencyStatus.Pending, stores[0].Find(key)!.Status);

@@ -1,0 +1,123 @@
+using AgentOs.Sdk.Idempotency;
+using AgentOs.Sdk.PostgreSql;
+using AgentOs.Sdk.Storage;
+using AgentOs.Sdk.Tests.Shared;
+using Npgsql;
+
+namespace AgentOs.Sdk.Tests.PostgreSql;
+
+/// <summary>
+/// The asynchronous idempotency calls wait for the database without holding the caller's thread: while another session
+/// holds the key's row lock, the call has already returned an unfinished task, its statement waits at the server, and it
+/// finishes once the lock is released. PostgreSQL only: SQLite's driver has no asynchronous I/O (its asynchronous calls
+/// complete before they return, by design), so there is nothing to show on it. The tests share one database (distinct keys).
+/// </summary>
+[Trait("Provider", "PostgreSql")]
+public sealed class PostgreSqlAsyncIdempotencyTests(PostgresDatabase server) : IClassFixture<PostgresDatabase>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [PostgresFact]
+    public async Task A_claim_that_waits_for_a_row_lock_returns_to_its_caller_at_once_and_runs_once_the_lock_is_released()
+    {
+        using var store = await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(server.ConnectionString));
+        using var keys = new IdempotencyStore(store, "owner");
+        var key = IdempotencyKey.From("test", "claim-waits");
+        // A failed first attempt: the next call takes the key over under its row lock.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => keys.ExecuteAsync(key, _ => throw new InvalidOperationException("first attempt")));
+        var runs = 0;
+
+        Task<IdempotentResult> pending;
+        await using (var holder = await LockRowAsync(key))
+        {
+            pending = keys.ExecuteAsync(key, _ => Task.FromResult(IdempotencyOutcome.Success($"run {++runs}")));
+
+            Assert.False(pending.IsCompleted);
+            await WaitForLockWaiterAsync();
+            Assert.False(pending.IsCompleted);
+            Assert.Equal(0, runs);
+        }
+
+        var result = await pending.WaitAsync(Bound);
+        Assert.Equal(1, runs);
+        Assert.Equal("run 1", result.Outcome.Result);
+        Assert.Equal(IdempotencyStatus.Succeeded, (await keys.FindAsync(key))!.Status);
+    }
+
+    [PostgresFact]
+    public async Task Recording_an_outcome_that_waits_for_a_row_lock_returns_to_its_caller_at_once()
+    {
+        using var store = await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(server.ConnectionString));
+        using var keys = new IdempotencyStore(store, "owner");
+        var key = IdempotencyKey.From("test", "complete-waits");
+        var claim = (await keys.TryClaimAsync(key)).Claim!;
+
+        Task<IdempotencyRecord> pending;
+        await using (var holder = await LockRowAsync(key))
+        {
+            pending = keys.CompleteAsync(claim, IdempotencyOutcome.Success("done"));
+
+            Assert.False(pending.IsCompleted);
+            await WaitForLockWaiterAsync();
+            Assert.False(pending.IsCompleted);
+        }
+
+        Assert.Equal(IdempotencyStatus.Succeeded, (await pending.WaitAsync(Bound)).Status);
+    }
+
+    [PostgresFact]
+    public async Task A_tool_ledger_call_that_waits_for_a_row_lock_returns_to_its_caller_at_once()
+    {
+        using var store = await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(server.ConnectionString));
+        using var keys = new IdempotencyStore(store, "owner");
+        var ledger = new ToolLedger(keys);
+        // A failed run is not replayed: the next call claims the key again, under its row lock.
+        await ledger.ExecuteOrReplayAsync("sh", "make", _ => Task.FromResult(new ToolResult(2, string.Empty, "failed")));
+
+        Task<ToolLedgerResult> pending;
+        await using (var holder = await LockRowAsync(ToolLedger.CreateKey("sh", "make")))
+        {
+            pending = ledger.ExecuteOrReplayAsync("sh", "make", _ => Task.FromResult(new ToolResult(0, "built", string.Empty)));
+
+            Assert.False(pending.IsCompleted);
+            await WaitForLockWaiterAsync();
+            Assert.False(pending.IsCompleted);
+        }
+
+        var result = await pending.WaitAsync(Bound);
+        Assert.False(result.Replayed);
+        Assert.Equal("built", result.Result.Stdout);
+    }
+
+    /// <summary>Another session (an operator's, or another host's transaction) locks the key's row until disposed.</summary>
+    private async Task<RowLock> LockRowAsync(IdempotencyKey key)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand("SELECT 1 FROM idempotency_keys WHERE idempotency_key = @key FOR UPDATE", connection, transaction);
+        command.Parameters.AddWithValue("key", key.Value);
+        Assert.Equal(1, await command.ExecuteScalarAsync());
+        return new RowLock(connection, transaction);
+    }
+
+    /// <summary>Waits until a session of this database waits for a lock at the server: the store's statement is in flight.</summary>
+    private async Task WaitForLockWaiterAsync()
+    {
+        using var timeout = new CancellationTokenSource(Bound);
+        while (await AdminSql.ScalarAsync<long>(server.ConnectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    /// <summary>A row lock held in an open transaction; disposing rolls it back, which releases the lock.</summary>
+    private sealed class RowLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+}
