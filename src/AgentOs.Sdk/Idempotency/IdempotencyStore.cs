@@ -30,9 +30,9 @@ namespace AgentOs.Sdk.Idempotency;
 /// them. Outcomes expire after their time to live, and the next caller runs the operation again and records a fresh one.
 /// Replays are plain reads on pooled connections; their counts are written to <c>hit_count</c> in batches.
 /// </para>
-/// <para>Thread-safe. Dispose it to write pending hit counts and close its connections.</para>
+/// <para>Thread-safe. Dispose it (or <c>await using</c> it) to write pending hit counts.</para>
 /// </remarks>
-public sealed class IdempotencyStore : IDisposable
+public sealed class IdempotencyStore : IDisposable, IAsyncDisposable
 {
     private const string Columns = """
         idempotency_key, kind, status, owner, claimed_at_ms, claim_expires_at_ms, claim_epoch, description, result,
@@ -372,7 +372,7 @@ public sealed class IdempotencyStore : IDisposable
         }
     }
 
-    /// <summary>Writes pending hit counts and closes the store's connections.</summary>
+    /// <summary>Writes pending hit counts; the store (and its connections) stays the caller's.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -383,6 +383,26 @@ public sealed class IdempotencyStore : IDisposable
         try
         {
             FlushHitCounts();
+        }
+        catch (StoreException)
+        {
+            // Hit counts are statistics: losing the last interval's counts must not make disposal throw.
+        }
+
+        _disposed = true;
+    }
+
+    /// <summary>Writes pending hit counts asynchronously (truly so where the store's driver is); see <see cref="Dispose"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            await FlushHitCountsCoreAsync(async: true, CancellationToken.None).ConfigureAwait(false);
         }
         catch (StoreException)
         {

@@ -272,6 +272,21 @@ public abstract class IdempotencyStoreTests<TProvider>(TProvider provider) : Sto
     }
 
     [ConformanceFact]
+    public async Task Disposing_asynchronously_writes_the_pending_hit_counts()
+    {
+        var key = IdempotencyKey.From("op", "dispose-async");
+        await using (var store = new IdempotencyStore(_store, "a", _clock))
+        {
+            await store.ExecuteAsync(key, _ => Task.FromResult(IdempotencyOutcome.Success("x")));
+            await store.ExecuteAsync(key, _ => Task.FromResult(IdempotencyOutcome.Success("unused")));
+            await store.ExecuteAsync(key, _ => Task.FromResult(IdempotencyOutcome.Success("unused")));
+            Assert.Equal(0, (await store.FindAsync(key))!.HitCount);
+        }
+
+        Assert.Equal(2, (await Create("b").FindAsync(key))!.HitCount);
+    }
+
+    [ConformanceFact]
     public async Task Purge_deletes_only_expired_outcomes()
     {
         var store = Create("a");
