@@ -185,6 +185,7 @@ public sealed class IdempotencyStore : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Asynchronous <see cref="TryClaim"/>; truly asynchronous where the store's driver is (PostgreSQL).</summary>
+    /// <remarks><paramref name="cancellationToken"/> cancels the lookup before the claim; the claim's write, once begun, runs to its end.</remarks>
     public Task<IdempotencyClaimResult> TryClaimAsync(IdempotencyKey key, IdempotencyExecuteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -340,6 +341,10 @@ public sealed class IdempotencyStore : IDisposable, IAsyncDisposable
             {
                 return 0;
             }
+
+            // Every host updates the rows in the same order: two flushes that lock the same keys in different orders would
+            // deadlock on a server store (PostgreSQL breaks it after deadlock_timeout, a one-second stall, then retries).
+            taken.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
 
             try
             {
@@ -536,7 +541,9 @@ public sealed class IdempotencyStore : IDisposable, IAsyncDisposable
         IdempotencyClaimResult result;
         try
         {
-            result = await WriteAsync($"claim idempotency key '{key}'", async, tx => ClaimLockedAsync(tx, key, options, force, replayFailures, signalWaiters, s => signal = s), cancellationToken).ConfigureAwait(false);
+            // Not cancellable once begun: a claim cancelled during its commit may have committed, and would hold the key
+            // from every other caller until it expired. The wait for the write is bounded by the store's busy timeout.
+            result = await WriteAsync($"claim idempotency key '{key}'", async, tx => ClaimLockedAsync(tx, key, options, force, replayFailures, signalWaiters, s => signal = s), CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
