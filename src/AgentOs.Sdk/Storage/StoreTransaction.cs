@@ -115,6 +115,12 @@ public sealed class StoreTransaction
         }
     }
 
+    /// <summary>
+    /// Makes <paramref name="utcNowMilliseconds"/>, a time a statement read on the server and returned, this unit's "now" if
+    /// it has none yet (<see cref="ClockInStatements"/>): the work after that statement then writes the same time.
+    /// </summary>
+    internal void Observe(long utcNowMilliseconds) => _utcNowMilliseconds ??= utcNowMilliseconds;
+
     /// <summary>"Now" for this unit of work: <see cref="UtcNowMilliseconds"/>, read from the server the first time when the statements read it themselves.</summary>
     internal async ValueTask<long> NowAsync() =>
         _utcNowMilliseconds ??= await ReadNowAsync(IsAsync).ConfigureAwait(false);
