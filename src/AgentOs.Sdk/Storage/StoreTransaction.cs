@@ -57,8 +57,10 @@ public sealed class StoreTransaction
     public bool IsWrite { get; }
 
     /// <summary>
-    /// "Now" for this unit of work, resolved once when it began (after any lock was taken): every time it writes or
-    /// compares is this one. SQLite: the caller's <see cref="TimeProvider"/>; a server store may use the server's clock.
+    /// "Now" for this unit of work, resolved once: every time it writes or compares is this one. SQLite: the caller's
+    /// <see cref="TimeProvider"/>, read once the write lock is held. PostgreSQL: the server's clock, read when the
+    /// transaction began, or, inside <c>LeaseManager.ExecuteFenced</c>, the time the fence judged the lease by (read on the
+    /// server after the fence's row lock).
     /// </summary>
     public DateTimeOffset UtcNow => DateTimeOffset.FromUnixTimeMilliseconds(UtcNowMilliseconds);
 
