@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -10,8 +11,8 @@ namespace AgentOs.Sdk.Analyzers.Internal;
 /// delegate (a lambda, an anonymous method, a name or member access that may be a method group or a local holding a
 /// delegate, a <c>new</c> of a delegate type) to a method or type whose name is one of the worker APIs of the
 /// compilation: the methods and constructors with a <c>[WorkerEntryPoint]</c> parameter, found once per compilation in
-/// the referenced assemblies that can declare one (AgentOs.Sdk and those that reference it) and in the declarations of
-/// its source. An override or an interface implementation has the name of the member it overrides or implements.
+/// the referenced assemblies that can declare one (AgentOs.Sdk's are known: <see cref="SdkWorkerApis"/>; other
+/// assemblies that reference it are read) and in the declarations of its source. An override or an interface implementation has the name of the member it overrides or implements.
 /// </summary>
 /// <remarks>
 /// Out of reach, documented in docs/rules/AOS002.md: a local function or a delegate type whose parameter carries the
@@ -22,9 +23,25 @@ internal sealed class WorkerCallCandidates
     private const string AttributeName = "WorkerEntryPoint";
     private const string AttributeClassName = "WorkerEntryPointAttribute";
 
+    /// <summary>
+    /// The names of AgentOs.Sdk's own methods with a <c>[WorkerEntryPoint]</c> parameter. The analyzers ship inside the
+    /// AgentOs.Sdk package, so this list always matches the assembly beside it; WorkerCallCandidatesTests compares it
+    /// with a scan of the assembly's metadata.
+    /// </summary>
+    internal static readonly ImmutableArray<string> SdkWorkerApis = ImmutableArray.Create("RunAsync", "Start");
+
+    private const string SdkAssemblyName = "AgentOs.Sdk";
+
     private readonly HashSet<string> _names;
 
-    private WorkerCallCandidates(HashSet<string> names) => _names = names;
+    private WorkerCallCandidates(HashSet<string> names)
+    {
+        _names = names;
+        Words = new List<string>(names) { "new", "base", "this" };
+    }
+
+    /// <summary>The words a candidate's name token can be (<see cref="NameOccurrences"/>): the worker API names, and <c>new</c>, <c>base</c>, <c>this</c>.</summary>
+    public IReadOnlyList<string> Words { get; }
 
     /// <summary>The prefilter of a compilation in which <paramref name="attribute"/> exists.</summary>
     public static WorkerCallCandidates ForCompilation(Compilation compilation, INamedTypeSymbol attribute, CancellationToken cancellationToken)
@@ -33,10 +50,19 @@ internal sealed class WorkerCallCandidates
         var sdk = attribute.ContainingAssembly;
         foreach (var reference in compilation.References)
         {
-            if (compilation.GetAssemblyOrModuleSymbol(reference) is IAssemblySymbol assembly
-                && (SymbolEqualityComparer.Default.Equals(assembly, sdk) || ReferencesAssembly(assembly, sdk.Identity.Name)))
+            if (compilation.GetAssemblyOrModuleSymbol(reference) is not IAssemblySymbol assembly)
             {
-                AddMetadataNames(assembly.GlobalNamespace, attribute, names, cancellationToken);
+                continue;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(assembly, sdk) && sdk.Identity.Name == SdkAssemblyName)
+            {
+                // Reading every member of AgentOs.Sdk costs more than the rest of the rule; its worker APIs are known.
+                names.UnionWith(SdkWorkerApis);
+            }
+            else if (SymbolEqualityComparer.Default.Equals(assembly, sdk) || ReferencesAssembly(assembly, sdk.Identity.Name))
+            {
+                names.UnionWith(ScanAssembly(assembly, attribute, cancellationToken));
             }
         }
 
@@ -145,6 +171,14 @@ internal sealed class WorkerCallCandidates
         return false;
     }
 
+    /// <summary>The names of the methods and constructors of an assembly (from its metadata) with a <c>[WorkerEntryPoint]</c> parameter.</summary>
+    internal static HashSet<string> ScanAssembly(IAssemblySymbol assembly, INamedTypeSymbol attribute, CancellationToken cancellationToken)
+    {
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        AddMetadataNames(assembly.GlobalNamespace, attribute, names, cancellationToken);
+        return names;
+    }
+
     private static void AddMetadataNames(INamespaceSymbol ns, INamedTypeSymbol attribute, HashSet<string> names, CancellationToken cancellationToken)
     {
         foreach (var member in ns.GetMembers())
@@ -194,7 +228,16 @@ internal sealed class WorkerCallCandidates
     /// <summary>One walk over the declarations of the source (never a member body): members with a marked parameter.</summary>
     private sealed class SourceScan
     {
-        private readonly HashSet<string> _names;
+        /// <summary>
+    /// The names of AgentOs.Sdk's own methods with a <c>[WorkerEntryPoint]</c> parameter. The analyzers ship inside the
+    /// AgentOs.Sdk package, so this list always matches the assembly beside it; WorkerCallCandidatesTests compares it
+    /// with a scan of the assembly's metadata.
+    /// </summary>
+    internal static readonly ImmutableArray<string> SdkWorkerApis = ImmutableArray.Create("RunAsync", "Start");
+
+    private const string SdkAssemblyName = "AgentOs.Sdk";
+
+    private readonly HashSet<string> _names;
         private readonly HashSet<string> _attributeNames = new(System.StringComparer.Ordinal) { AttributeName, AttributeClassName };
         private readonly List<(string Alias, string Target)> _aliases = new();
 

@@ -55,10 +55,11 @@ internal sealed class WorkerEntryPointFinder
 
     /// <summary>
     /// Registers <paramref name="analyze"/> for the calls and constructions that may pass a worker entry point: one
-    /// action per document, in which a syntax prefilter (<see cref="WorkerCallCandidates"/>) keeps the few calls that
-    /// pass something delegate-like to a worker API by name, and only those are bound. A callback per call would cost
-    /// little CPU but be charged, in <c>-p:ReportAnalyzer=true</c>, every wait for a core that falls inside it. The
-    /// finder is looked up on the first call that passes the shape test; a compilation without the attribute never
+    /// action per document, in which the calls named like a worker API are found through the text
+    /// (<see cref="NameOccurrences"/>), a syntax prefilter (<see cref="WorkerCallCandidates"/>) keeps those that pass
+    /// something delegate-like, and only those are bound. A callback per call would cost little CPU but be charged, in
+    /// <c>-p:ReportAnalyzer=true</c>, every wait for a core that falls inside it. The finder is looked up in the first
+    /// document's callback, once the compiler has built the declarations; a compilation without the attribute never
     /// runs <paramref name="analyze"/>.
     /// </summary>
     public static void RegisterCallAction(CompilationStartAnalysisContext start, System.Action<WorkerCall, WorkerEntryPointFinder> analyze)
@@ -71,20 +72,13 @@ internal sealed class WorkerEntryPointFinder
     {
         var model = context.SemanticModel;
         var cancellationToken = context.CancellationToken;
-        var root = model.SyntaxTree.GetRoot(cancellationToken);
-        var nodes = context.FilterSpan is { } span ? root.DescendantNodes(span) : root.DescendantNodes();
-        foreach (var node in nodes)
+        if (finder.Value is not { } found)
         {
-            if (node is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or ConstructorInitializerSyntax or PrimaryConstructorBaseTypeSyntax))
-            {
-                continue;
-            }
+            return;
+        }
 
-            if (finder.Value is not { } found)
-            {
-                return;
-            }
-
+        foreach (var node in NameOccurrences.FindCalls(model.SyntaxTree, found._candidates.Words, context.FilterSpan, cancellationToken))
+        {
             // A call with syntax errors in it (an unfinished lambda included) is still being typed: report nothing yet.
             if (!found._candidates.IsCandidate(node) || node.ContainsDiagnostics)
             {

@@ -44,7 +44,22 @@ internal sealed class WriteCandidates
     {
         _typeNames = typeNames;
         _plainSourceTypes = plainSourceTypes;
+        var words = new List<string>(MethodNames) { "new" };
+        words.AddRange(typeNames);
+        Words = words;
     }
+
+    /// <summary>The words a candidate's name token can be (<see cref="NameOccurrences"/>): the method and type names, and <c>new</c>.</summary>
+    public IReadOnlyList<string> Words { get; }
+
+    /// <summary>True when the call or construction found by <see cref="NameOccurrences"/> may be a file write.</summary>
+    public bool IsCandidate(SyntaxNode node) => node switch
+    {
+        InvocationExpressionSyntax invocation => IsCandidate(invocation),
+        ObjectCreationExpressionSyntax creation => IsCandidate(creation),
+        ImplicitObjectCreationExpressionSyntax implicitCreation => IsCandidate(implicitCreation),
+        _ => false,
+    };
 
     /// <summary>
     /// The prefilter for one compilation, from its declarations (no member body is read): the names of the created

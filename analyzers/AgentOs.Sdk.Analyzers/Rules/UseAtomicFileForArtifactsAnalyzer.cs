@@ -17,8 +17,9 @@ namespace AgentOs.Sdk.Analyzers.Rules;
 /// instead of through <c>AtomicFile</c>, so a crash mid-write leaves a torn file and no proof of what was written.
 /// </summary>
 /// <remarks>
-/// Runs once per document: a syntax prefilter (<see cref="WriteCandidates"/>) keeps the calls and <c>new</c> expressions
-/// whose names can be a file write, and only those are bound and looked at further. A callback per call or per
+/// Runs once per document: the calls and <c>new</c> expressions named like a file write are found through the document's
+/// text (<see cref="NameOccurrences"/>), a syntax prefilter (<see cref="WriteCandidates"/>) drops those that cannot be
+/// one, and only the rest are bound and looked at further. A callback per call or per
 /// <c>new</c> would cost little CPU but be charged, in <c>-p:ReportAnalyzer=true</c>, every wait for a core that falls
 /// inside it (bench/README.md, "Analyzer cost in a real build").
 /// A path counts as an artifact when <c>[ArtifactPath]</c> marks it, or when its value, worked out as far as possible,
@@ -76,43 +77,35 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
     {
         var model = context.SemanticModel;
         var cancellationToken = context.CancellationToken;
-        var root = model.SyntaxTree.GetRoot(cancellationToken);
-        var nodes = context.FilterSpan is { } span ? root.DescendantNodes(span) : root.DescendantNodes();
         var filter = candidates.Value;
-        foreach (var node in nodes)
+
+        // Only the calls and new expressions named by one of the filter's words are looked at: found through the text,
+        // not by walking the tree. Code still being typed is skipped: the parser's guess is not what the user wrote.
+        // Only the method or constructor a candidate calls is looked up first (GetSymbolInfo); the operation tree is
+        // built for the few that are file writes.
+        foreach (var node in NameOccurrences.FindCalls(model.SyntaxTree, filter.Words, context.FilterSpan, cancellationToken))
         {
-            // Code still being typed is skipped: the parser's guess is not what the user wrote. Only the method or
-            // constructor a candidate calls is looked up first (GetSymbolInfo); the operation tree is built for the
-            // few that are file writes.
-            switch (node)
+            if (!filter.IsCandidate(node) || node.ContainsDiagnostics)
             {
-                case InvocationExpressionSyntax invocation when filter.IsCandidate(invocation) && !invocation.ContainsDiagnostics:
-                    if (analysis.Value is not { } active)
-                    {
-                        return;
-                    }
+                continue;
+            }
 
-                    if (active.IsWriteMethod(model.GetSymbolInfo(invocation, cancellationToken).Symbol)
-                        && model.GetOperation(invocation, cancellationToken) is IInvocationOperation operation)
-                    {
-                        active.AnalyzeInvocation(new WriteSite(context, operation));
-                    }
+            if (analysis.Value is not { } active)
+            {
+                return;
+            }
 
-                    break;
-                case ObjectCreationExpressionSyntax creation when filter.IsCandidate(creation) && !creation.ContainsDiagnostics:
-                case ImplicitObjectCreationExpressionSyntax implicitCreation when filter.IsCandidate(implicitCreation) && !implicitCreation.ContainsDiagnostics:
-                    if (analysis.Value is not { } activeForCreation)
-                    {
-                        return;
-                    }
-
-                    if (activeForCreation.IsWriterConstructor(model.GetSymbolInfo(node, cancellationToken).Symbol)
-                        && model.GetOperation(node, cancellationToken) is IObjectCreationOperation created)
-                    {
-                        activeForCreation.AnalyzeObjectCreation(new WriteSite(context, created));
-                    }
-
-                    break;
+            var symbol = model.GetSymbolInfo(node, cancellationToken).Symbol;
+            if (node is InvocationExpressionSyntax)
+            {
+                if (active.IsWriteMethod(symbol) && model.GetOperation(node, cancellationToken) is IInvocationOperation operation)
+                {
+                    active.AnalyzeInvocation(new WriteSite(context, operation));
+                }
+            }
+            else if (active.IsWriterConstructor(symbol) && model.GetOperation(node, cancellationToken) is IObjectCreationOperation created)
+            {
+                active.AnalyzeObjectCreation(new WriteSite(context, created));
             }
         }
     }

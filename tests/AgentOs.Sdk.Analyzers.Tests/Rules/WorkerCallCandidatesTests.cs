@@ -85,6 +85,7 @@ public sealed class WorkerCallCandidatesTests
         var attribute = compilation.GetTypeByMetadataName(WorkerEntryPointFinder.AttributeMetadataName)!;
         var candidates = WorkerCallCandidates.ForCompilation(compilation, attribute, CancellationToken.None);
         var tree = compilation.SyntaxTrees.First();
+        var found = NameOccurrences.FindCalls(tree, candidates.Words, null, CancellationToken.None).ToList();
 
         var checkedLines = 0;
         foreach (var line in tree.GetText().Lines)
@@ -96,16 +97,26 @@ public sealed class WorkerCallCandidatesTests
                 continue;
             }
 
-            // The outermost call or construction on the line (a chain's last call, not the lambda's inner ones).
-            var nodes = tree.GetRoot().DescendantNodes(line.Span)
-                .Where(n => line.Span.Contains(n.Span) && n is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or ConstructorInitializerSyntax or PrimaryConstructorBaseTypeSyntax)
-                .ToList();
-            var kept = nodes.Any(candidates.IsCandidate);
+            // What the rules bind: the calls found through the text (NameOccurrences) that the prefilter keeps.
+            var kept = found.Any(n => line.Span.Contains(n.Span.Start) && candidates.IsCandidate(n));
             Assert.True(kept == expectKeep, $"line {line.LineNumber + 1} was {(kept ? "kept" : "dropped")}: {content.Trim()}");
             checkedLines++;
         }
 
         Assert.Equal(22, checkedLines);
+    }
+
+    [Fact]
+    public void The_known_worker_APIs_of_AgentOs_Sdk_are_those_its_metadata_declares()
+    {
+        // The prefilter does not read AgentOs.Sdk's members on every build; this keeps its list true to the assembly.
+        var compilation = AnalyzerRunner.Compile([("/src/Empty.cs", "class Empty { }")]);
+        var attribute = compilation.GetTypeByMetadataName(WorkerEntryPointFinder.AttributeMetadataName)!;
+        Assert.Equal("AgentOs.Sdk", attribute.ContainingAssembly.Identity.Name);
+
+        var scanned = WorkerCallCandidates.ScanAssembly(attribute.ContainingAssembly, attribute, CancellationToken.None);
+
+        Assert.Equal(scanned.Order(StringComparer.Ordinal), WorkerCallCandidates.SdkWorkerApis.Order(StringComparer.Ordinal));
     }
 
     [Fact]
