@@ -67,7 +67,7 @@ public static class ChaosDrills
             var error = ex is ChaosAssertionException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
             if (options.StoreProvider.IsServer && context.StoreLocations.Count > 0)
             {
-                // A server's databases are not described in the evidence file: keep them, and say where they are.
+                // The evidence file describes a server's databases as they were at the failure: keep them for more, and say where.
                 error += $" (databases kept for inspection: {string.Join(", ", context.StoreLocations)})";
             }
 
@@ -115,11 +115,44 @@ public static class ChaosDrills
         return results;
     }
 
+    /// <summary>Describes the drill's databases on a server through stores opened on them (a database that cannot be opened is reported).</summary>
+    private static string DumpServerEvidence(ChaosDrill drill, ChaosDrillContext context, string error, EvidenceOptions evidenceOptions)
+    {
+        var stores = new List<Storage.AgentOsStore>();
+        try
+        {
+            foreach (var address in context.StoreAddresses)
+            {
+                try
+                {
+                    stores.Add(Storage.AgentOsStore.Open(ChaosDrillContext.OptionsFor(context.StoreProvider, address, followCallerClock: false, context.Options.Store)));
+                }
+                catch (Storage.StoreException ex)
+                {
+                    context.Report($"could not open {context.StoreProvider.Describe(address)} for failure evidence: {ex.Message}");
+                }
+            }
+
+            return stores.Count == 1
+                ? FailureEvidence.Dump(drill.Name, stores[0], error, options: evidenceOptions)
+                : FailureEvidence.CollectMultiDatabase(drill.Name, stores, error, evidenceOptions);
+        }
+        finally
+        {
+            stores.ForEach(s => s.Dispose());
+        }
+    }
+
     private static string? DumpEvidence(ChaosDrill drill, ChaosDrillContext context, string error, ChaosDrillOptions options)
     {
         var evidenceOptions = new EvidenceOptions { OutputDirectory = options.EvidenceDirectory };
         try
         {
+            if (context.StoreProvider.IsServer)
+            {
+                return DumpServerEvidence(drill, context, error, evidenceOptions);
+            }
+
             return context.Databases.Count == 1
                 ? FailureEvidence.Dump(drill.Name, context.Databases[0], error, options: evidenceOptions)
                 : FailureEvidence.CollectMultiDatabase(drill.Name, context.Databases, error, evidenceOptions);

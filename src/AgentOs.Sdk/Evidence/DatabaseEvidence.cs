@@ -14,14 +14,6 @@ internal sealed class DatabaseEvidence(EvidenceOptions options)
     private const int SqliteCorrupt = 11;
     private const int SqliteNotADatabase = 26;
 
-    // The tables whose latest rows go into the evidence, each with the order that makes "latest" exact.
-    private static readonly (string Table, string Key, string Order)[] RecentTables =
-    [
-        ("checkpoints", "recent_checkpoints", "created_at_ms DESC, rowid DESC"),
-        ("task_audits", "recent_audits", "audit_id DESC"),
-        ("work_items", "recent_work_items", "updated_at_ms DESC, rowid DESC"),
-    ];
-
     public JsonObject Collect(string databasePath, string? taskId)
     {
         var fullPath = Path.GetFullPath(databasePath);
@@ -55,24 +47,10 @@ internal sealed class DatabaseEvidence(EvidenceOptions options)
             Scalar(connection, "SELECT count(*) FROM sqlite_schema");
             WithStatus(evidence, "ok", null);
 
-            evidence["sqlite"] = Section(() => ReadSqlite(connection, access));
-            evidence["table_counts"] = Section(() => ReadTableCounts(connection));
-            foreach (var (table, key, order) in RecentTables)
-            {
-                evidence[key] = Section(() => ReadRows(connection, table, $"SELECT * FROM {table} ORDER BY {order} LIMIT $limit", ("$limit", options.RecentRowLimit)));
-            }
-
-            evidence["idempotency_keys"] = Section(() => new JsonObject
-            {
-                ["by_status"] = GroupCounts(connection, "status"),
-                ["by_kind"] = GroupCounts(connection, "kind"),
-            });
-
-            if (taskId is not null)
-            {
-                evidence["task_history"] = Section(() => ReadTaskHistory(connection, taskId));
-            }
-
+            var reader = new EvidenceReader(options, connection, snapshot);
+            evidence["sqlite"] = reader.Section(() => ReadSqlite(connection, access, reader));
+            // Every table of the file, not only the store's: a file of another application or an older schema shows what it has.
+            reader.AddSections(evidence, Tables(connection), taskId);
             return evidence;
         }
         catch (SqliteException ex)
@@ -107,20 +85,7 @@ internal sealed class DatabaseEvidence(EvidenceOptions options)
         return info.Exists ? info.Length : null;
     }
 
-    // A section that fails (an older schema, a damaged page) says why and leaves the others intact.
-    private static JsonNode Section(Func<JsonNode> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (SqliteException ex)
-        {
-            return new JsonObject { ["error"] = ex.Message };
-        }
-    }
-
-    private JsonObject ReadSqlite(SqliteConnection connection, SqliteReadAccess access)
+    private JsonObject ReadSqlite(SqliteConnection connection, SqliteReadAccess access, EvidenceReader reader)
     {
         var sqlite = new JsonObject
         {
@@ -132,7 +97,7 @@ internal sealed class DatabaseEvidence(EvidenceOptions options)
             ["freelist_count"] = Int(Scalar(connection, "PRAGMA freelist_count")),
             ["application_id"] = Int(Scalar(connection, "PRAGMA application_id")),
             ["user_version"] = Int(Scalar(connection, "PRAGMA user_version")),
-            ["schema_version"] = NewestSchemaVersion(connection),
+            ["schema_version"] = HasSchemaVersion(connection) ? reader.NewestSchemaVersion() : null,
         };
 
         // busy_timeout, synchronous and foreign_keys belong to a connection, not the file: report what an SDK connection runs with here.
@@ -148,117 +113,21 @@ internal sealed class DatabaseEvidence(EvidenceOptions options)
         return sqlite;
     }
 
-    private static string? NewestSchemaVersion(SqliteConnection connection)
-    {
-        if (Int(Scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'")) == 0)
-        {
-            return null;
-        }
+    private static bool HasSchemaVersion(SqliteConnection connection) =>
+        Int(Scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'")) != 0;
 
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT major, minor FROM schema_version ORDER BY major DESC, minor DESC LIMIT 1";
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? new SchemaVersion(reader.GetInt32(0), reader.GetInt32(1)).ToString() : null;
-    }
-
-    private static JsonObject ReadTableCounts(SqliteConnection connection)
+    private static List<string> Tables(SqliteConnection connection)
     {
         var tables = new List<string>();
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        var counts = new JsonObject();
-        foreach (var table in tables)
-        {
-            // Names come from sqlite_schema; quoting keeps an odd name from breaking the statement.
-            counts[table] = Int(Scalar(connection, $"SELECT count(*) FROM \"{table.Replace("\"", "\"\"", StringComparison.Ordinal)}\""));
-        }
-
-        return counts;
-    }
-
-    private static JsonObject GroupCounts(SqliteConnection connection, string column)
-    {
         using var command = connection.CreateCommand();
-        // The column is one of two constants of this class.
-        command.CommandText = $"SELECT {column}, count(*) FROM idempotency_keys GROUP BY {column} ORDER BY {column}";
+        command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
         using var reader = command.ExecuteReader();
-        var counts = new JsonObject();
         while (reader.Read())
         {
-            counts[reader.GetString(0)] = reader.GetInt64(1);
+            tables.Add(reader.GetString(0));
         }
 
-        return counts;
-    }
-
-    private JsonObject ReadTaskHistory(SqliteConnection connection, string taskId)
-    {
-        var task = ReadRows(connection, "tasks", "SELECT * FROM tasks WHERE task_id = $task", ("$task", taskId));
-        return new JsonObject
-        {
-            ["task_id"] = taskId,
-            ["task"] = task.Count == 0 ? null : task[0]!.DeepClone(),
-            ["audits"] = ReadRows(connection, "task_audits", "SELECT * FROM task_audits WHERE task_id = $task ORDER BY audit_id DESC LIMIT $limit", ("$task", taskId), ("$limit", options.TaskHistoryLimit)),
-            ["checkpoints"] = ReadRows(connection, "checkpoints", "SELECT * FROM checkpoints WHERE task_id = $task ORDER BY sequence_number DESC LIMIT $limit", ("$task", taskId), ("$limit", options.TaskHistoryLimit)),
-            ["work_items"] = ReadRows(connection, "work_items", "SELECT * FROM work_items WHERE task_id = $task ORDER BY created_at_ms DESC, rowid DESC LIMIT $limit", ("$task", taskId), ("$limit", options.TaskHistoryLimit)),
-        };
-    }
-
-    private JsonArray ReadRows(SqliteConnection connection, string table, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        using var reader = command.ExecuteReader();
-        var rows = new JsonArray();
-        while (reader.Read())
-        {
-            var row = new JsonObject();
-            for (var i = 0; i < reader.FieldCount; i++)
-            {
-                var column = reader.GetName(i);
-                row[column] = reader.IsDBNull(i) ? null : reader.GetValue(i) switch
-                {
-                    long number => JsonValue.Create(number),
-                    double real => JsonValue.Create(real),
-                    byte[] blob => JsonValue.Create(string.Create(CultureInfo.InvariantCulture, $"[blob {blob.Length} bytes]")),
-                    var other => JsonValue.Create(Redact(table, column, Convert.ToString(other, CultureInfo.InvariantCulture) ?? string.Empty)),
-                };
-            }
-
-            rows.Add((JsonNode)row);
-        }
-
-        return rows;
-    }
-
-    private string? Redact(string table, string column, string value)
-    {
-        if (options.RedactedColumns.Contains(column))
-        {
-            return "[redacted]";
-        }
-
-        var redacted = options.Redact is null ? value : options.Redact(table, column, value);
-        if (redacted is null || redacted.Length <= options.MaxValueLength)
-        {
-            return redacted;
-        }
-
-        // Bounded size: a long prompt or snapshot is cut, and the cut says how much is missing.
-        return string.Create(CultureInfo.InvariantCulture, $"{redacted[..options.MaxValueLength]}…[cut {redacted.Length - options.MaxValueLength} chars]");
+        return tables;
     }
 
     private static long Int(object value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);

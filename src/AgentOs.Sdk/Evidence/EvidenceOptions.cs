@@ -25,7 +25,7 @@ public sealed class EvidenceOptions
     /// <summary>Text values longer than this are cut and marked as cut, so that the file stays bounded. Default 2,000 characters.</summary>
     public int MaxValueLength { get; set; } = 2_000;
 
-    /// <summary>How many databases <see cref="FailureEvidence.CollectMultiDatabase"/> describes in detail; the rest are listed by path. Default 64.</summary>
+    /// <summary>How many databases <c>FailureEvidence.CollectMultiDatabase</c> describes in detail; the rest are listed by path. Default 64.</summary>
     public int MaxDatabases { get; set; } = 64;
 
     /// <summary>How long to wait for a database that another process has locked before reporting it as locked. Default 1 second.</summary>

@@ -5,13 +5,15 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentOs.Sdk.IO;
+using AgentOs.Sdk.Storage;
 
 namespace AgentOs.Sdk.Evidence;
 
 /// <summary>
-/// Dumps what the databases of a failed test or drill can tell (SQLite settings, row counts, the latest checkpoints,
-/// audits and work items, idempotency keys, a task's history) into one JSON file, so that a failure can be understood
-/// after the fact.
+/// Dumps what the databases of a failed test or drill can tell (SQLite settings or the server's version and database,
+/// row counts, the latest checkpoints, audits and work items, idempotency keys, a task's history) into one JSON file, so
+/// that a failure can be understood after the fact. SQLite files are described by path; a store on any provider
+/// (PostgreSQL too) through its <see cref="AgentOsStore"/>.
 /// </summary>
 /// <remarks>
 /// Files go to <c>store/artifacts/chaos-failures/&lt;test&gt;-&lt;UTC timestamp&gt;-failure.json</c> by default and are written
@@ -50,6 +52,48 @@ public static class FailureEvidence
         return Write(testName, document, options);
     }
 
+    /// <summary>
+    /// Writes the evidence of an open store, on any provider, and returns the path of the file: a SQLite store as
+    /// <see cref="Dump(string, string, string, string?, EvidenceOptions?)"/> describes its file; a server store (PostgreSQL)
+    /// through one snapshot read on the store's connection, with the server's version and the database's name, named by its
+    /// <see cref="AgentOsStore.Location"/> (never a password).
+    /// </summary>
+    /// <param name="testName">The failed test or drill; used in the file name, made safe (it cannot leave the output folder).</param>
+    /// <param name="store">The store to describe; it is only read. A server that cannot be reached yields evidence that says so.</param>
+    /// <param name="errorMessage">What failed.</param>
+    /// <param name="taskId">A task whose whole history (task row, audits, checkpoints, work items with their leases) is included.</param>
+    /// <param name="options">Output folder, limits, redaction and clock.</param>
+    public static string Dump(string testName, AgentOsStore store, string errorMessage, string? taskId = null, EvidenceOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(testName);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(errorMessage);
+        options ??= new EvidenceOptions();
+        options.Validate();
+
+        var document = Header(testName, errorMessage, options);
+        document["task_id"] = taskId;
+        document["database"] = new StoreEvidence(options).Collect(store, taskId);
+        return Write(testName, document, options);
+    }
+
+    /// <summary>Writes the evidence of several open stores, on any provider, and returns the path of the file; see <see cref="Dump(string, AgentOsStore, string, string?, EvidenceOptions?)"/>.</summary>
+    /// <param name="testName">The failed test or drill; used in the file name, made safe.</param>
+    /// <param name="stores">The stores to describe, for example every database of a drill on a PostgreSQL server.</param>
+    /// <param name="errorMessage">What failed.</param>
+    /// <param name="options">Output folder, limits, redaction and clock.</param>
+    public static string CollectMultiDatabase(string testName, IEnumerable<AgentOsStore> stores, string errorMessage, EvidenceOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(testName);
+        ArgumentNullException.ThrowIfNull(stores);
+        ArgumentNullException.ThrowIfNull(errorMessage);
+        options ??= new EvidenceOptions();
+        options.Validate();
+
+        var reader = new StoreEvidence(options);
+        return CollectMultiDatabase(testName, [.. stores], s => s.Location, s => reader.Collect(s, taskId: null), errorMessage, options);
+    }
+
     /// <summary>Writes the evidence of several databases (the one-database-per-worker layout) and returns the path of the file.</summary>
     /// <param name="testName">The failed test or drill; used in the file name, made safe.</param>
     /// <param name="databasePaths">The databases to describe, for example every <c>worker_*.db</c> of a pool.</param>
@@ -63,19 +107,23 @@ public static class FailureEvidence
         options ??= new EvidenceOptions();
         options.Validate();
 
-        var paths = databasePaths.ToList();
         var reader = new DatabaseEvidence(options);
-        var databases = new JsonArray();
+        return CollectMultiDatabase(testName, [.. databasePaths], Path.GetFullPath, p => reader.Collect(p, taskId: null), errorMessage, options);
+    }
+
+    private static string CollectMultiDatabase<T>(string testName, List<T> databases, Func<T, string> name, Func<T, JsonObject> collect, string errorMessage, EvidenceOptions options)
+    {
+        var described = new JsonArray();
         var statuses = new SortedDictionary<string, int>(StringComparer.Ordinal);
         long checkpoints = 0, workItems = 0;
-        foreach (var path in paths.Take(options.MaxDatabases))
+        foreach (var database in databases.Take(options.MaxDatabases))
         {
-            var evidence = reader.Collect(path, taskId: null);
+            var evidence = collect(database);
             var status = (string)evidence["status"]!;
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
             checkpoints += CountOf(evidence, "checkpoints");
             workItems += CountOf(evidence, "work_items");
-            databases.Add((JsonNode)evidence);
+            described.Add((JsonNode)evidence);
         }
 
         var byStatus = new JsonObject();
@@ -87,14 +135,14 @@ public static class FailureEvidence
         var document = Header(testName, errorMessage, options);
         document["summary"] = new JsonObject
         {
-            ["database_count"] = paths.Count,
-            ["described"] = databases.Count,
+            ["database_count"] = databases.Count,
+            ["described"] = described.Count,
             ["by_status"] = byStatus,
             ["total_checkpoints"] = checkpoints,
             ["total_work_items"] = workItems,
         };
-        document["databases"] = databases;
-        document["not_described"] = new JsonArray([.. paths.Skip(options.MaxDatabases).Select(p => JsonValue.Create(Path.GetFullPath(p)))]);
+        document["databases"] = described;
+        document["not_described"] = new JsonArray([.. databases.Skip(options.MaxDatabases).Select(d => JsonValue.Create(name(d)))]);
         return Write(testName, document, options);
     }
 

@@ -7,6 +7,12 @@ using Snapshooter.Xunit;
 
 namespace AgentOs.Sdk.Tests.Evidence;
 
+/// <summary>
+/// Failure evidence of SQLite files by path: SQLite only, not in the conformance suite, because each test is about a file
+/// (the exact shape of its settings and sizes, -wal/-shm files left beside a closed store, its bytes unchanged, a missing,
+/// corrupt or locked file, a file of an older schema) or about the file name of the evidence. Evidence of an open store on
+/// either provider is <see cref="StoreEvidenceTests{TProvider}"/>.
+/// </summary>
 public sealed class FailureEvidenceTests : IDisposable
 {
     private readonly TempDirectory _temp = new();
