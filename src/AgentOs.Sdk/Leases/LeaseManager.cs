@@ -104,7 +104,11 @@ public sealed partial class LeaseManager
 
     // The fence: on a server store the row stays share-locked until the transaction ends, so a takeover (an UPDATE) waits
     // for the fenced write to commit and then sees the new row; SQLite's write transaction already excludes every writer.
-    private const string IsCurrentSql = $"SELECT 1 FROM work_items WHERE {HeldNow} {StoreDialect.ShareRows}";
+    // It returns the "now" it judged by: in ExecuteFenced on a server, the fence reads the server's clock itself, after the
+    // share lock taken by the statement before it, and that time becomes the unit of work's "now".
+    private const string IsCurrentSql = $"SELECT @now FROM work_items WHERE {HeldNow} {StoreDialect.ShareRows}";
+
+    private const string LockThenIsCurrentSql = $"SELECT 1 FROM work_items WHERE work_item_id = @id {StoreDialect.ShareRows};\n" + IsCurrentSql;
 
     private readonly AgentOsStore _store;
     private readonly LeaseOptions _options;
@@ -275,7 +279,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(write);
-        return ReportingLoss(() => _store.Write(Doing("write under the lease on", lease), TimeProvider, async tx =>
+        return ReportingLoss(() => _store.Write(Doing("write under the lease on", lease), TimeProvider, statementClock: true, async tx =>
         {
             await EnsureCurrentAsync(tx, lease, tx.IsAsync).ConfigureAwait(false);
             return write(tx);
@@ -306,6 +310,7 @@ public sealed partial class LeaseManager
         return await ReportingLossAsync(_store.WriteAsync(
             Doing("write under the lease on", lease),
             TimeProvider,
+            statementClock: true,
             async tx =>
             {
                 await EnsureCurrentAsync(tx, lease, tx.IsAsync).ConfigureAwait(false);
@@ -376,13 +381,24 @@ public sealed partial class LeaseManager
             return false;
         }
 
-        // A transaction the caller began on another clock: judge expiry by this manager's clock rule.
-        var now = await tx.NowByAsync(TimeProvider).ConfigureAwait(false);
-        var command = tx.Command(IsCurrentSql);
-        SetHeld(command, lease, now);
+        var command = tx.Command(RowLocks(tx) ? LockThenIsCurrentSql : IsCurrentSql);
+        SetHolder(command, lease);
+        if (!tx.ClockInStatements)
+        {
+            // A transaction the caller began on another clock: judge expiry by this manager's clock rule.
+            command.SetParameter("@now", await tx.NowByAsync(TimeProvider).ConfigureAwait(false));
+        }
+
         try
         {
-            return await tx.ScalarAsync(command).ConfigureAwait(false) is not (null or DBNull);
+            if (await HeldRowScalarAsync(tx, command).ConfigureAwait(false) is not { } judgedAt || judgedAt is DBNull)
+            {
+                return false;
+            }
+
+            // The server's clock, read by the fence after its lock: the unit's "now" from here on (ExecuteFenced's work sees it).
+            tx.Observe(Convert.ToInt64(judgedAt, CultureInfo.InvariantCulture));
+            return true;
         }
         catch (System.Data.Common.DbException ex)
         {

@@ -57,8 +57,10 @@ public sealed class StoreTransaction
     public bool IsWrite { get; }
 
     /// <summary>
-    /// "Now" for this unit of work, resolved once when it began (after any lock was taken): every time it writes or
-    /// compares is this one. SQLite: the caller's <see cref="TimeProvider"/>; a server store may use the server's clock.
+    /// "Now" for this unit of work, resolved once: every time it writes or compares is this one. SQLite: the caller's
+    /// <see cref="TimeProvider"/>, read once the write lock is held. PostgreSQL: the server's clock, read when the
+    /// transaction began, or, inside <c>LeaseManager.ExecuteFenced</c>, the time the fence judged the lease by (read on the
+    /// server after the fence's row lock).
     /// </summary>
     public DateTimeOffset UtcNow => DateTimeOffset.FromUnixTimeMilliseconds(UtcNowMilliseconds);
 
@@ -114,6 +116,12 @@ public sealed class StoreTransaction
             command.SetParameter("@now", UtcNowMilliseconds);
         }
     }
+
+    /// <summary>
+    /// Makes <paramref name="utcNowMilliseconds"/>, a time a statement read on the server and returned, this unit's "now" if
+    /// it has none yet (<see cref="ClockInStatements"/>): the work after that statement then writes the same time.
+    /// </summary>
+    internal void Observe(long utcNowMilliseconds) => _utcNowMilliseconds ??= utcNowMilliseconds;
 
     /// <summary>"Now" for this unit of work: <see cref="UtcNowMilliseconds"/>, read from the server the first time when the statements read it themselves.</summary>
     internal async ValueTask<long> NowAsync() =>

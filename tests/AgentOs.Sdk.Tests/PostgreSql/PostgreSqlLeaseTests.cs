@@ -219,7 +219,16 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     }
 
     [PostgresFact]
-    public async Task A_release_that_waited_for_the_row_past_the_expiry_sees_the_lease_expired_on_the_servers_clock()
+    public Task A_release_that_waited_for_the_row_past_the_expiry_sees_the_lease_expired_on_the_servers_clock() =>
+        // The row held as a fenced write of the same worker holds it.
+        WaitsPastTheExpiryAndSeesItExpiredAsync("FOR SHARE", (worker, lease) => worker.ReleaseAsync(lease, success: true));
+
+    [PostgresFact]
+    public Task A_fenced_write_whose_fence_waited_for_the_row_past_the_expiry_is_refused() =>
+        // The row held as a lease write of the same worker (a renewal on its heartbeat) holds it.
+        WaitsPastTheExpiryAndSeesItExpiredAsync("FOR UPDATE", (worker, lease) => worker.ExecuteFencedAsync(lease, (tx, ct) => InsertAuditAsync(tx, "zombie", ct)));
+
+    private async Task WaitsPastTheExpiryAndSeesItExpiredAsync(string rowLock, Func<LeaseManager, Lease, Task> write)
     {
         var connectionString = await MigratedAsync();
         using var host = Host(connectionString);
@@ -228,26 +237,26 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
         var lease = (await worker.TryAcquireAsync("item-1", TimeSpan.FromSeconds(2)))!;
         var expires = lease.ExpiresAt.ToUnixTimeMilliseconds();
 
-        // Another session holds the row, as a fenced write of the same worker does (FOR SHARE), while the lease is valid.
+        // Another session holds the row, without changing it, while the lease is valid.
         await using var holder = new NpgsqlConnection(connectionString);
         await holder.OpenAsync();
         await using var holding = await holder.BeginTransactionAsync();
-        await using (var share = new NpgsqlCommand("SELECT 1 FROM work_items WHERE work_item_id = 'item-1' FOR SHARE", holder, holding))
+        await using (var hold = new NpgsqlCommand($"SELECT 1 FROM work_items WHERE work_item_id = 'item-1' {rowLock}", holder, holding))
         {
-            await share.ExecuteScalarAsync();
+            await hold.ExecuteScalarAsync();
         }
 
-        var release = worker.ReleaseAsync(lease, success: true);
+        var writing = write(worker, lease);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
         {
-            Assert.False(release.IsCompleted, "the release must wait for the row");
-            Assert.True(DateTime.UtcNow < deadline, "the release never reached the row lock");
+            Assert.False(writing.IsCompleted, "the write must wait for the row");
+            Assert.True(DateTime.UtcNow < deadline, "the write never reached the row lock");
             await Task.Delay(20);
         }
 
-        // The release was sent while the lease was still valid; the row is let go only once it has expired on the server.
-        Assert.True(await ServerNowAsync(connectionString) < expires, "the release reached the lock only after the lease expired: the test proves nothing");
+        // The write was sent while the lease was still valid; the row is let go only once it has expired on the server.
+        Assert.True(await ServerNowAsync(connectionString) < expires, "the write reached the lock only after the lease expired: the test proves nothing");
         while (await ServerNowAsync(connectionString) <= expires + 20)
         {
             await AdminSql.ExecuteAsync(connectionString, "SELECT pg_sleep(0.05)");
@@ -255,9 +264,10 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
 
         await holding.CommitAsync();
 
-        var lost = await Assert.ThrowsAsync<LeaseLostException>(() => release);
+        var lost = await Assert.ThrowsAsync<LeaseLostException>(() => writing);
         Assert.Equal(LeaseLostReason.Expired, lost.Reason);
         Assert.Equal("leased", await AdminSql.ScalarAsync<string>(connectionString, "SELECT status FROM work_items"));
+        Assert.Equal(0L, await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM task_audits"));
     }
 
     private static Task<long> ServerNowAsync(string connectionString) =>

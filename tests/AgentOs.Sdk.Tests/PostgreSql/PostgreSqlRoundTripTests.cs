@@ -44,7 +44,7 @@ public sealed class PostgreSqlRoundTripTests(PostgresDatabase server) : IClassFi
     }
 
     [PostgresFact]
-    public async Task Claiming_the_next_item_and_releasing_it_are_two_round_trips_each()
+    public async Task Claiming_the_next_item_renewing_and_releasing_it_are_two_round_trips_each_and_a_fenced_write_adds_one_per_statement()
     {
         await using var relay = RoundTripCounter.Start(await server.CreateDatabaseAsync("rt-queue"));
         using var store = Open(relay);
@@ -55,6 +55,7 @@ public sealed class PostgreSqlRoundTripTests(PostgresDatabase server) : IClassFi
             leases.Release(leases.TryAcquireNext("job", Minute)!, success: true);
             var warm = (await leases.TryAcquireNextAsync("job", Minute))!;
             await leases.RenewAsync(warm, Minute);
+            await leases.ExecuteFencedAsync(warm, (tx, ct) => Task.CompletedTask);
             await leases.ReleaseAsync(warm, success: true);
         }
 
@@ -62,6 +63,17 @@ public sealed class PostgreSqlRoundTripTests(PostgresDatabase server) : IClassFi
         Assert.Equal(2, await relay.CountAsync(async () => lease = await leases.TryAcquireNextAsync("job", Minute)));
         Assert.NotNull(lease);
         Assert.Equal(2, await relay.CountAsync(async () => lease = await leases.RenewAsync(lease, Minute)));
+        // A fenced write of one statement: the fence (with the BEGIN and its row lock), the statement, the COMMIT. The work
+        // sees the time the fence judged the lease by, read on the server.
+        var judgedAt = DateTimeOffset.MinValue;
+        Assert.Equal(3, await relay.CountAsync(() => leases.ExecuteFencedAsync(lease, async (tx, ct) =>
+        {
+            judgedAt = tx.UtcNow;
+            await using var write = tx.CreateCommand("UPDATE work_items SET output = 'fenced' WHERE work_item_id = @id");
+            write.SetParameter("@id", lease.WorkItemId);
+            await write.ExecuteNonQueryAsync(ct);
+        })));
+        Assert.InRange(judgedAt, lease.ExpiresAt - Minute - TimeSpan.FromSeconds(30), lease.ExpiresAt);
         Assert.Equal(2, await relay.CountAsync(() => leases.ReleaseAsync(lease, success: true)));
 
         Assert.Equal(2, await relay.CountAsync(() => Task.FromResult(lease = leases.TryAcquireNext("job", Minute))));
