@@ -148,6 +148,14 @@ public sealed class LlmOutputCache
         return _store.Find(CreateKey(operation, prompt, model))?.HitCount ?? 0;
     }
 
+    /// <summary>Asynchronous <see cref="GetPersistedHitCount"/>.</summary>
+    public async Task<long> GetPersistedHitCountAsync(string operation, string prompt, string model, CancellationToken cancellationToken = default)
+    {
+        var key = CreateKey(operation, prompt, model);
+        await _store.FlushHitCountsAsync(cancellationToken).ConfigureAwait(false);
+        return (await _store.FindAsync(key, cancellationToken).ConfigureAwait(false))?.HitCount ?? 0;
+    }
+
     private async Task<string> ExecuteAsync(
         IdempotencyKey key,
         string operation,

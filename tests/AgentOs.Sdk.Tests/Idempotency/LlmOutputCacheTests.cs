@@ -45,6 +45,9 @@ public abstract class LlmOutputCacheTests<TProvider>(TProvider provider) : Store
         Assert.Equal(0.5, _cache.Statistics.HitRate);
         Assert.Equal(2, _cache.GetPersistedHitCount("summarise", "the prompt", "model-a"));
         Assert.Equal(0, _cache.GetPersistedHitCount("summarise", "the prompt", "model-b"));
+        await _cache.GetOrCreateAsync("summarise", "the prompt", "model-b", Model);
+        Assert.Equal(1, await _cache.GetPersistedHitCountAsync("summarise", "the prompt", "model-b"));
+        Assert.Equal(2, calls);
     }
 
     [ConformanceFact]
