@@ -205,10 +205,20 @@ public sealed class IdempotencyStore : IDisposable, IAsyncDisposable
         AgentOsStore.Synchronously(CompleteCoreAsync(claim, outcome, timeToLive, async: false, CancellationToken.None));
 
     /// <summary>Asynchronous <see cref="Complete"/>; truly asynchronous where the store's driver is (PostgreSQL).</summary>
+    /// <param name="claim">The claim from <see cref="TryClaimAsync"/>.</param>
+    /// <param name="outcome">The outcome, stored whole.</param>
+    /// <param name="timeToLive">How long the outcome is replayed; see <see cref="Complete"/>.</param>
+    /// <param name="cancellationToken">
+    /// Cancels only before the write begins. Once it has begun the outcome is recorded whatever the token says: the
+    /// operation has run, and an outcome abandoned halfway would leave the key claimed and later in doubt.
+    /// </param>
     /// <exception cref="IdempotencyClaimLostException">The claim was taken over by another owner after it expired; nothing was written.</exception>
     /// <exception cref="IdempotencyOutcomeNotRecordedException">The store could not be written; the key stays claimed and is later in doubt.</exception>
-    public Task<IdempotencyRecord> CompleteAsync(IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default) =>
-        CompleteCoreAsync(claim, outcome, timeToLive, async: true, cancellationToken).AsTask();
+    public Task<IdempotencyRecord> CompleteAsync(IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return CompleteCoreAsync(claim, outcome, timeToLive, async: true, CancellationToken.None).AsTask();
+    }
 
     private async ValueTask<IdempotencyRecord> CompleteCoreAsync(IdempotencyClaim claim, IdempotencyOutcome outcome, TimeSpan? timeToLive, bool async, CancellationToken cancellationToken)
     {
@@ -360,9 +370,10 @@ public sealed class IdempotencyStore : IDisposable, IAsyncDisposable
                     return taken.Count;
                 }, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is StoreException or InvalidOperationException or OperationCanceledException)
+            catch (Exception ex) when (ex is StoreException { CommitOutcomeUnknown: false } or InvalidOperationException or OperationCanceledException)
             {
-                // Not written: keep the counts for the next flush.
+                // Not written: keep the counts for the next flush. (When the commit's outcome is unknown they are dropped:
+                // a count lost is better than a count added twice.)
                 foreach (var (pending, count) in taken)
                 {
                     _pendingHits.AddOrUpdate(pending, count, (_, n) => n + count);
@@ -476,10 +487,18 @@ public sealed class IdempotencyStore : IDisposable, IAsyncDisposable
         finally
         {
             Interlocked.Increment(ref _completions);
-            if (_running.TryGetValue(claim.Key.Value, out var signal) && _running.TryRemove(new(claim.Key.Value, signal)))
-            {
-                signal.TrySetResult();
-            }
+            _running.TryGetValue(claim.Key.Value, out var signal);
+            RetireSignal(claim.Key.Value, signal);
+        }
+    }
+
+    /// <summary>Unregisters <paramref name="signal"/> if it is still the key's, and wakes the in-process callers waiting on it (they read the key again).</summary>
+    private void RetireSignal(string key, TaskCompletionSource? signal)
+    {
+        if (signal is not null)
+        {
+            _running.TryRemove(new(key, signal));
+            signal.TrySetResult();
         }
     }
 
@@ -543,16 +562,27 @@ public sealed class IdempotencyStore : IDisposable, IAsyncDisposable
         {
             // Not cancellable once begun: a claim cancelled during its commit may have committed, and would hold the key
             // from every other caller until it expired. The wait for the write is bounded by the store's busy timeout.
-            result = await WriteAsync($"claim idempotency key '{key}'", async, tx => ClaimLockedAsync(tx, key, options, force, replayFailures, signalWaiters, s => signal = s), CancellationToken.None).ConfigureAwait(false);
+            // A signal registered by an attempt the store rolled back and ran again is retired when the next one registers.
+            result = await WriteAsync(
+                $"claim idempotency key '{key}'",
+                async,
+                tx => ClaimLockedAsync(tx, key, options, force, replayFailures, signalWaiters, s =>
+                {
+                    RetireSignal(key.Value, signal);
+                    signal = s;
+                }),
+                CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
-            if (signal is not null && _running.TryRemove(new(key.Value, signal)))
-            {
-                signal.TrySetResult();
-            }
-
+            RetireSignal(key.Value, signal);
             throw;
+        }
+
+        if (result.Status != IdempotencyClaimStatus.Acquired)
+        {
+            // An attempt that registered a signal was rolled back, and the attempt that committed did not claim the key.
+            RetireSignal(key.Value, signal);
         }
 
         if (result.Status == IdempotencyClaimStatus.Completed)

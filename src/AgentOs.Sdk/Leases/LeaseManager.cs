@@ -381,11 +381,13 @@ public sealed partial class LeaseManager
             return false;
         }
 
-        var command = tx.Command(RowLocks(tx) ? LockThenIsCurrentSql : IsCurrentSql);
+        // On a server clock the fence reads it after its own row lock, even inside a transaction the caller began earlier
+        // (whose "now" was read before whatever it waited for).
+        var command = tx.ClockedCommand(RowLocks(tx) ? LockThenIsCurrentSql : IsCurrentSql, out var bindNow);
         SetHolder(command, lease);
-        if (!tx.ClockInStatements)
+        if (bindNow)
         {
-            // A transaction the caller began on another clock: judge expiry by this manager's clock rule.
+            // The caller's clock (SQLite, or a server store that opted out of the server's): this manager's clock rule.
             command.SetParameter("@now", await tx.NowByAsync(TimeProvider).ConfigureAwait(false));
         }
 
@@ -410,7 +412,12 @@ public sealed partial class LeaseManager
     {
         if (!await IsCurrentAsync(tx, lease, async).ConfigureAwait(false))
         {
-            var now = await tx.NowByAsync(TimeProvider).ConfigureAwait(false);
+            // Diagnosed by the clock the fence judged by: on a server clock, read after the fence's lock (not the unit's
+            // "now", which a caller's own transaction read before it waited).
+            var provider = tx.Store.Provider;
+            var now = provider.ClockInStatements
+                ? await provider.ReadClockAsync(tx.Connection, tx.Transaction, TimeProvider, tx.IsAsync, tx.CancellationToken).ConfigureAwait(false)
+                : await tx.NowByAsync(TimeProvider).ConfigureAwait(false);
             throw LostCore(lease, await WorkItemRows.FindAsync(tx, lease.WorkItemId).ConfigureAwait(false), now, "write under the lease on");
         }
     }

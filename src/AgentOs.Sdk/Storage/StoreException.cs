@@ -29,4 +29,10 @@ public sealed class StoreException : Exception
 
     /// <summary>The database the problem is about, when known.</summary>
     public string? DatabasePath { get; }
+
+    /// <summary>
+    /// Whether the connection was lost while the transaction's COMMIT was in flight, so that it may or may not have
+    /// committed. The store never runs such a transaction again; a caller that retries must first check what is stored.
+    /// </summary>
+    public bool CommitOutcomeUnknown { get; init; }
 }

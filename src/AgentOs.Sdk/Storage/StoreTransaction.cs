@@ -108,6 +108,19 @@ public sealed class StoreTransaction
         return _connection.Command(sql, Transaction, ClockInStatements);
     }
 
+    /// <summary>
+    /// Like <see cref="Command"/>, but the statement reads "now" itself wherever the provider's clock is the server's,
+    /// whatever this unit's mode: for a check that must judge time after its own lock wait, such as a lease fence inside a
+    /// transaction the caller began earlier. <paramref name="bindNow"/> says whether <c>@now</c> still needs a value.
+    /// </summary>
+    internal DbCommand ClockedCommand(string sql, out bool bindNow)
+    {
+        EnsureOpen();
+        var statementClock = Store.Provider.ClockInStatements;
+        bindNow = !statementClock;
+        return _connection.Command(sql, Transaction, statementClock);
+    }
+
     /// <summary>Binds <c>@now</c> to <see cref="UtcNowMilliseconds"/>, unless the statement reads the clock itself (<see cref="ClockInStatements"/>).</summary>
     internal void SetNow(DbCommand command)
     {

@@ -66,6 +66,42 @@ public sealed class PostgreSqlAsyncIdempotencyTests(PostgresDatabase server) : I
     }
 
     [PostgresFact]
+    public async Task An_outcome_whose_token_is_cancelled_while_its_write_waits_is_still_recorded()
+    {
+        using var store = await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(server.ConnectionString));
+        using var keys = new IdempotencyStore(store, "owner");
+        var key = IdempotencyKey.From("test", "complete-cancelled");
+        var claim = (await keys.TryClaimAsync(key)).Claim!;
+        using var cancellation = new CancellationTokenSource();
+
+        Task<IdempotencyRecord> pending;
+        await using (var holder = await LockRowAsync(key))
+        {
+            pending = keys.CompleteAsync(claim, IdempotencyOutcome.Success("done"), cancellationToken: cancellation.Token);
+            await WaitForLockWaiterAsync();
+            // The operation has run: abandoning its outcome now would leave the key claimed and later in doubt.
+            await cancellation.CancelAsync();
+        }
+
+        Assert.Equal(IdempotencyStatus.Succeeded, (await pending.WaitAsync(Bound)).Status);
+        Assert.Equal("done", (await keys.FindAsync(key))!.Result);
+    }
+
+    [PostgresFact]
+    public async Task An_outcome_whose_token_is_cancelled_before_it_begins_writes_nothing()
+    {
+        using var store = await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(server.ConnectionString));
+        using var keys = new IdempotencyStore(store, "owner");
+        var key = IdempotencyKey.From("test", "complete-cancelled-before");
+        var claim = (await keys.TryClaimAsync(key)).Claim!;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => keys.CompleteAsync(claim, IdempotencyOutcome.Success("done"), cancellationToken: new CancellationToken(canceled: true)));
+
+        Assert.Equal(IdempotencyStatus.Pending, (await keys.FindAsync(key))!.Status);
+    }
+
+    [PostgresFact]
     public async Task A_tool_ledger_call_that_waits_for_a_row_lock_returns_to_its_caller_at_once()
     {
         using var store = await AgentOsStore.OpenAsync(new StoreOptions().UsePostgreSql(server.ConnectionString));

@@ -221,14 +221,24 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     [PostgresFact]
     public Task A_release_that_waited_for_the_row_past_the_expiry_sees_the_lease_expired_on_the_servers_clock() =>
         // The row held as a fenced write of the same worker holds it.
-        WaitsPastTheExpiryAndSeesItExpiredAsync("FOR SHARE", (worker, lease) => worker.ReleaseAsync(lease, success: true));
+        WaitsPastTheExpiryAndSeesItExpiredAsync("FOR SHARE", (_, worker, lease) => worker.ReleaseAsync(lease, success: true));
 
     [PostgresFact]
     public Task A_fenced_write_whose_fence_waited_for_the_row_past_the_expiry_is_refused() =>
         // The row held as a lease write of the same worker (a renewal on its heartbeat) holds it.
-        WaitsPastTheExpiryAndSeesItExpiredAsync("FOR UPDATE", (worker, lease) => worker.ExecuteFencedAsync(lease, (tx, ct) => InsertAuditAsync(tx, "zombie", ct)));
+        WaitsPastTheExpiryAndSeesItExpiredAsync("FOR UPDATE", (_, worker, lease) => worker.ExecuteFencedAsync(lease, (tx, ct) => InsertAuditAsync(tx, "zombie", ct)));
 
-    private async Task WaitsPastTheExpiryAndSeesItExpiredAsync(string rowLock, Func<LeaseManager, Lease, Task> write)
+    [PostgresFact]
+    public Task A_fence_in_the_callers_own_transaction_that_waited_for_the_row_past_the_expiry_is_refused() =>
+        // The caller's transaction read "now" when it began, before the wait: the fence must judge by the clock after its lock.
+        WaitsPastTheExpiryAndSeesItExpiredAsync("FOR UPDATE", (store, worker, lease) => store.ExecuteWriteAsync(async (tx, ct) =>
+        {
+            worker.EnsureCurrent(lease, tx);
+            await InsertAuditAsync(tx, "zombie", ct);
+            return 0;
+        }));
+
+    private async Task WaitsPastTheExpiryAndSeesItExpiredAsync(string rowLock, Func<AgentOsStore, LeaseManager, Lease, Task> write)
     {
         var connectionString = await MigratedAsync();
         using var host = Host(connectionString);
@@ -246,7 +256,7 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
             await hold.ExecuteScalarAsync();
         }
 
-        var writing = write(worker, lease);
+        var writing = write(host, worker, lease);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
         {

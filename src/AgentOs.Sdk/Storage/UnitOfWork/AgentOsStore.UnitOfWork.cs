@@ -131,7 +131,9 @@ public sealed partial class AgentOsStore
                         // The durability point of a write: with synchronous=FULL the WAL is fsynced before Commit returns.
                         if (asyncIo)
                         {
-                            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                            // Never cancelled: once the work is done, cancelling its COMMIT would only leave the caller not
+                            // knowing whether it committed.
+                            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                         }
                         else
                         {
@@ -175,7 +177,10 @@ public sealed partial class AgentOsStore
                 throw new StoreException(
                     Location,
                     $"Cannot {doing}: the connection was lost while committing, so whether the transaction committed is unknown; it was not run again (a write that is not idempotent must be checked before it is retried): {ex.Message}",
-                    ex);
+                    ex)
+                {
+                    CommitOutcomeUnknown = true,
+                };
             }
             catch (DbException ex)
             {
