@@ -87,21 +87,8 @@ public sealed class WorkerCallCandidatesTests
         var tree = compilation.SyntaxTrees.First();
         var found = NameOccurrences.FindCalls(tree, candidates.Words, null, CancellationToken.None).ToList();
 
-        var checkedLines = 0;
-        foreach (var line in tree.GetText().Lines)
-        {
-            var content = line.ToString().TrimEnd();
-            var expectKeep = content.EndsWith("// keep", StringComparison.Ordinal);
-            if (!expectKeep && !content.EndsWith("// drop", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            // What the rules bind: the calls found through the text (NameOccurrences) that the prefilter keeps.
-            var kept = found.Any(n => line.Span.Contains(n.Span.Start) && candidates.IsCandidate(n));
-            Assert.True(kept == expectKeep, $"line {line.LineNumber + 1} was {(kept ? "kept" : "dropped")}: {content.Trim()}");
-            checkedLines++;
-        }
+        // What the rules bind: the calls found through the text (NameOccurrences) that the prefilter keeps.
+        var checkedLines = MarkedLines.AssertKeepOrDrop(tree.GetText(), line => found.Any(n => line.Span.Contains(n.Span.Start) && candidates.IsCandidate(n)));
 
         Assert.Equal(22, checkedLines);
     }

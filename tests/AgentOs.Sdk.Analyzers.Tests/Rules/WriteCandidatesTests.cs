@@ -148,21 +148,8 @@ public sealed class WriteCandidatesTests
         var text = tree.GetText();
         var found = AgentOs.Sdk.Analyzers.Internal.NameOccurrences.FindCalls(tree, candidates.Words, null, CancellationToken.None).ToList();
 
-        var checkedLines = 0;
-        foreach (var line in text.Lines)
-        {
-            var content = line.ToString().TrimEnd();
-            var expectKeep = content.EndsWith("// keep", StringComparison.Ordinal);
-            if (!expectKeep && !content.EndsWith("// drop", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            // What the rule binds: the calls found through the text (NameOccurrences) that the prefilter keeps.
-            var kept = found.Any(n => line.Span.Contains(n.Span.Start) && candidates.IsCandidate(n));
-            Assert.True(kept == expectKeep, $"line {line.LineNumber + 1} was {(kept ? "kept" : "dropped")}: {content.Trim()}");
-            checkedLines++;
-        }
+        // What the rule binds: the calls found through the text (NameOccurrences) that the prefilter keeps.
+        var checkedLines = MarkedLines.AssertKeepOrDrop(text, line => found.Any(n => line.Span.Contains(n.Span.Start) && candidates.IsCandidate(n)));
 
         Assert.Equal(26, checkedLines);
     }
