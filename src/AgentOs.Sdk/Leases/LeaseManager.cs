@@ -236,7 +236,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(transaction);
-        return Synchronously(IsCurrentAsync(transaction, lease, async: false));
+        return Synchronously(CheckCurrentAsync(transaction, lease));
     }
 
     /// <summary>Like <see cref="IsCurrent"/>, but throws when the lease is not held, saying why.</summary>
@@ -247,7 +247,36 @@ public sealed partial class LeaseManager
         ArgumentNullException.ThrowIfNull(transaction);
         try
         {
-            Synchronously(EnsureCurrentAsync(transaction, lease, async: false));
+            Synchronously(RequireCurrentAsync(transaction, lease));
+        }
+        catch (LeaseLostException lost)
+        {
+            // The caller's own transaction: the loss is reported here, inside it, because nothing else will.
+            ReportLost(lost);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Asynchronous <see cref="IsCurrent"/>, for a transaction of <see cref="AgentOsStore.ExecuteWriteAsync{T}"/>: on
+    /// PostgreSQL it waits for the lease's row without holding a thread. It is cancelled by the transaction's own token.
+    /// </summary>
+    public async Task<bool> IsCurrentAsync(Lease lease, StoreTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(transaction);
+        return await CheckCurrentAsync(transaction, lease).ConfigureAwait(false);
+    }
+
+    /// <summary>Asynchronous <see cref="EnsureCurrent"/>; see <see cref="IsCurrentAsync"/>.</summary>
+    /// <exception cref="LeaseLostException">This worker no longer holds the lease.</exception>
+    public async Task EnsureCurrentAsync(Lease lease, StoreTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(transaction);
+        try
+        {
+            await RequireCurrentAsync(transaction, lease).ConfigureAwait(false);
         }
         catch (LeaseLostException lost)
         {
@@ -281,7 +310,7 @@ public sealed partial class LeaseManager
         ArgumentNullException.ThrowIfNull(write);
         return ReportingLoss(() => _store.Write(Doing("write under the lease on", lease), TimeProvider, statementClock: true, async tx =>
         {
-            await EnsureCurrentAsync(tx, lease, tx.IsAsync).ConfigureAwait(false);
+            await RequireCurrentAsync(tx, lease).ConfigureAwait(false);
             return write(tx);
         }));
     }
@@ -313,7 +342,7 @@ public sealed partial class LeaseManager
             statementClock: true,
             async tx =>
             {
-                await EnsureCurrentAsync(tx, lease, tx.IsAsync).ConfigureAwait(false);
+                await RequireCurrentAsync(tx, lease).ConfigureAwait(false);
                 return await write(tx, tx.CancellationToken).ConfigureAwait(false);
             },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -373,9 +402,8 @@ public sealed partial class LeaseManager
 
     private static string Doing(string what, Lease lease) => $"{what} work item '{lease.WorkItemId}'";
 
-    private async ValueTask<bool> IsCurrentAsync(StoreTransaction tx, Lease lease, bool async)
+    private async ValueTask<bool> CheckCurrentAsync(StoreTransaction tx, Lease lease)
     {
-        _ = async;
         if (!string.Equals(lease.Holder, WorkerId, StringComparison.Ordinal))
         {
             return false;
@@ -408,9 +436,9 @@ public sealed partial class LeaseManager
         }
     }
 
-    private async ValueTask EnsureCurrentAsync(StoreTransaction tx, Lease lease, bool async)
+    private async ValueTask RequireCurrentAsync(StoreTransaction tx, Lease lease)
     {
-        if (!await IsCurrentAsync(tx, lease, async).ConfigureAwait(false))
+        if (!await CheckCurrentAsync(tx, lease).ConfigureAwait(false))
         {
             // Diagnosed by the clock the fence judged by: on a server clock, read after the fence's lock (not the unit's
             // "now", which a caller's own transaction read before it waited).

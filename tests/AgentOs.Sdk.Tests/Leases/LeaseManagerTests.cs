@@ -341,6 +341,34 @@ public abstract class LeaseManagerTests<TProvider>(TProvider provider) : StoreCo
     }
 
     [ConformanceFact]
+    public async Task The_asynchronous_checks_in_the_callers_own_transaction_refuse_a_write_after_the_lease_expired()
+    {
+        var item = _queue.Enqueue("build");
+        CreateResultsTable();
+        var worker = Manager("w1");
+        var lease = (await worker.TryAcquireAsync(item.Id, TenSeconds))!;
+
+        await _store.ExecuteWriteAsync(async (transaction, _) =>
+        {
+            Assert.True(await worker.IsCurrentAsync(lease, transaction));
+            await worker.EnsureCurrentAsync(lease, transaction);
+            InsertResult(transaction, "in time");
+            return true;
+        });
+
+        _clock.Advance(TenSeconds);
+        await _store.ExecuteWriteAsync(async (transaction, _) =>
+        {
+            Assert.False(await worker.IsCurrentAsync(lease, transaction));
+            var ex = await Assert.ThrowsAsync<LeaseLostException>(() => worker.EnsureCurrentAsync(lease, transaction));
+            Assert.Equal(LeaseLostReason.Expired, ex.Reason);
+            return false;
+        });
+
+        Assert.Equal(["in time"], ReadResults());
+    }
+
+    [ConformanceFact]
     public void A_fenced_write_that_throws_is_rolled_back()
     {
         var item = _queue.Enqueue("build");

@@ -244,6 +244,15 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default));
 
+    [PostgresFact]
+    public Task An_asynchronous_fence_in_the_callers_own_transaction_that_waited_for_the_row_past_the_expiry_is_refused() =>
+        WaitsPastTheExpiryAndSeesItExpiredAsync("FOR UPDATE", (store, worker, lease) => store.ExecuteWriteAsync(async (tx, ct) =>
+        {
+            await worker.EnsureCurrentAsync(lease, tx);
+            await InsertAuditAsync(tx, "zombie", ct);
+            return 0;
+        }));
+
     private async Task WaitsPastTheExpiryAndSeesItExpiredAsync(string rowLock, Func<AgentOsStore, LeaseManager, Lease, Task> write)
     {
         var connectionString = await MigratedAsync();
