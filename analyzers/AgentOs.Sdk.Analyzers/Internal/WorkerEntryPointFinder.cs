@@ -62,13 +62,13 @@ internal sealed class WorkerEntryPointFinder
     /// document's callback, once the compiler has built the declarations; a compilation without the attribute never
     /// runs <paramref name="analyze"/>.
     /// </summary>
-    public static void RegisterCallAction(CompilationStartAnalysisContext start, System.Action<WorkerCall, WorkerEntryPointFinder> analyze)
+    public static void RegisterCallAction(CompilationStartAnalysisContext start, System.Action<OperationSite, WorkerEntryPointFinder> analyze)
     {
         var finder = Deferred(start.Compilation);
         start.RegisterSemanticModelAction(context => AnalyzeDocument(context, finder, analyze));
     }
 
-    private static void AnalyzeDocument(SemanticModelAnalysisContext context, System.Lazy<WorkerEntryPointFinder?> finder, System.Action<WorkerCall, WorkerEntryPointFinder> analyze)
+    private static void AnalyzeDocument(SemanticModelAnalysisContext context, System.Lazy<WorkerEntryPointFinder?> finder, System.Action<OperationSite, WorkerEntryPointFinder> analyze)
     {
         var model = context.SemanticModel;
         var cancellationToken = context.CancellationToken;
@@ -93,13 +93,13 @@ internal sealed class WorkerEntryPointFinder
 
             if (operation is IInvocationOperation or IObjectCreationOperation)
             {
-                analyze(new WorkerCall(context, operation), found);
+                analyze(new OperationSite(context, operation), found);
             }
         }
     }
 
     /// <summary>The entry-point arguments of the call or construction being analyzed, with the method or constructor called.</summary>
-    public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(WorkerCall call)
+    public IEnumerable<(IArgumentOperation Argument, IMethodSymbol Called)> FindEntryArguments(OperationSite call)
     {
         var (called, arguments) = call.Operation switch
         {

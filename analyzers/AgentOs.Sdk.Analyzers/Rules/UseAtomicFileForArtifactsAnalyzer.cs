@@ -100,35 +100,14 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             {
                 if (active.IsWriteMethod(symbol) && model.GetOperation(node, cancellationToken) is IInvocationOperation operation)
                 {
-                    active.AnalyzeInvocation(new WriteSite(context, operation));
+                    active.AnalyzeInvocation(new OperationSite(context, operation));
                 }
             }
             else if (active.IsWriterConstructor(symbol) && model.GetOperation(node, cancellationToken) is IObjectCreationOperation created)
             {
-                active.AnalyzeObjectCreation(new WriteSite(context, created));
+                active.AnalyzeObjectCreation(new OperationSite(context, created));
             }
         }
-    }
-
-    /// <summary>A write being looked at, with what reporting it needs from the document's callback.</summary>
-    private readonly struct WriteSite
-    {
-        private readonly SemanticModelAnalysisContext _context;
-
-        public WriteSite(SemanticModelAnalysisContext context, IOperation operation)
-        {
-            _context = context;
-            Operation = operation;
-        }
-
-        public IOperation Operation { get; }
-
-        public CancellationToken CancellationToken => _context.CancellationToken;
-
-        /// <summary>The member (or type) the write is in: what a writer mark or a contract is looked for on.</summary>
-        public ISymbol? ContainingSymbol => _context.SemanticModel.GetEnclosingSymbol(Operation.Syntax.SpanStart, _context.CancellationToken);
-
-        public void Report(Diagnostic diagnostic) => _context.ReportDiagnostic(diagnostic);
     }
 
     private enum WriteKind
@@ -189,7 +168,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             => symbol is IMethodSymbol { MethodKind: MethodKind.Constructor, ContainingType: { } type }
                 && (SymbolEqualityComparer.Default.Equals(type, _fileStream) || SymbolEqualityComparer.Default.Equals(type, _streamWriter));
 
-        public void AnalyzeInvocation(WriteSite context)
+        public void AnalyzeInvocation(OperationSite context)
         {
             var invocation = (IInvocationOperation)context.Operation;
             if (!IsWriteMethod(invocation.TargetMethod))
@@ -214,7 +193,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        public void AnalyzeObjectCreation(WriteSite context)
+        public void AnalyzeObjectCreation(OperationSite context)
         {
             var creation = (IObjectCreationOperation)context.Operation;
             if (creation.Constructor is not { } constructor)
@@ -261,7 +240,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private void AnalyzeFileMethod(WriteSite context, IInvocationOperation invocation)
+        private void AnalyzeFileMethod(OperationSite context, IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
 
@@ -298,7 +277,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private void AnalyzeFileInfoMethod(WriteSite context, IInvocationOperation invocation, IOperation instance)
+        private void AnalyzeFileInfoMethod(OperationSite context, IInvocationOperation invocation, IOperation instance)
         {
             var name = invocation.TargetMethod.Name;
             var writes = name is "Create" or "CreateText" || (name == "Open" && OpensForCreate(invocation.Arguments, context.CancellationToken));
@@ -408,7 +387,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        private void Report(WriteSite context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
+        private void Report(OperationSite context, IOperation write, IOperation path, string api, WriteKind kind, string? atomicMethod)
         {
             var tree = write.Syntax.SyntaxTree;
             var shownPath = ArtifactReason(context, path, tree);
@@ -428,11 +407,11 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
                 ? ImmutableDictionary<string, string?>.Empty
                 : ImmutableDictionary<string, string?>.Empty.Add(AtomicMethodProperty, atomicMethod);
             var replacement = kind == WriteKind.WholeFile ? "AtomicFile." + atomicMethod : "AtomicFile.WriteAsync";
-            context.Report(Diagnostic.Create(Rule, write.Syntax.GetLocation(), properties, api, shownPath, replacement));
+            context.ReportDiagnostic(Diagnostic.Create(Rule, write.Syntax.GetLocation(), properties, api, shownPath, replacement));
         }
 
         /// <summary>How the path is shown in the message with the reason it is an artifact; null when it is not one.</summary>
-        private string? ArtifactReason(WriteSite context, IOperation path, SyntaxTree tree)
+        private string? ArtifactReason(OperationSite context, IOperation path, SyntaxTree tree)
         {
             var names = _options.GetNames(tree);
             var mark = _marks.FindMark(path, names, context.CancellationToken);

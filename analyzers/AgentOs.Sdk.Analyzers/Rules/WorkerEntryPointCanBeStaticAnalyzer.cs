@@ -37,7 +37,7 @@ public sealed class WorkerEntryPointCanBeStaticAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(static start => WorkerEntryPointFinder.RegisterCallAction(start, Analyze));
     }
 
-    private static void Analyze(WorkerCall context, WorkerEntryPointFinder finder)
+    private static void Analyze(OperationSite context, WorkerEntryPointFinder finder)
     {
         foreach (var (argument, called) in finder.FindEntryArguments(context))
         {
