@@ -221,7 +221,7 @@ public sealed class PostgreSqlHealthCheck
                 return CheckOutcome.Fail($"{Name} has no schema_version table: it is not an AgentOs store yet. Create the store with 'agentos init' or by opening it once.");
             }
 
-            await using var command = new NpgsqlCommand("SELECT major, minor FROM schema_version ORDER BY major DESC, minor DESC LIMIT 1", connection);
+            await using var command = new NpgsqlCommand(SchemaMigrator.NewestAppliedSql, connection);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {

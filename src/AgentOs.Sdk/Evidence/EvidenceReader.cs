@@ -50,7 +50,7 @@ internal sealed class EvidenceReader(EvidenceOptions options, DbConnection conne
     /// <summary>The newest schema version recorded, or null when the database has no <c>schema_version</c> row.</summary>
     public string? NewestSchemaVersion()
     {
-        using var command = Command("SELECT major, minor FROM schema_version ORDER BY major DESC, minor DESC LIMIT 1");
+        using var command = Command(SchemaMigrator.NewestAppliedSql);
         using var reader = command.ExecuteReader();
         return reader.Read() ? new SchemaVersion(Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture)).ToString() : null;
     }
