@@ -856,9 +856,117 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             using System.IO;
             class C
             {
-                void M() => File.WriteAllText("artifacts/report.json", "");
+                void M(string json) => File.WriteAllText("artifacts/report.json", json);
             }
             """);
+
+    // AOS001 asks the driver to report in generated code and drops such reports itself (Internal/GeneratedCodeSpans.cs):
+    // these tests pin that it drops exactly what the driver drops for a rule that does not report in generated code.
+    [Fact]
+    public Task GeneratedCode_attribute_on_the_type_a_nested_type_or_the_member_hides_the_write()
+        => Verify.VerifyAsync(
+            """
+            using System.CodeDom.Compiler;
+            using System.IO;
+            [GeneratedCode("tool", "1.0")]
+            class Generated
+            {
+                void M(string json) => File.WriteAllText("artifacts/a.json", json);
+
+                class Nested
+                {
+                    void N(string json) => File.WriteAllText("artifacts/b.json", json);
+                }
+            }
+
+            class Written
+            {
+                [GeneratedCodeAttribute("tool", "1.0")]
+                void M(string json) => File.WriteAllText("artifacts/c.json", json);
+
+                [GeneratedCode("tool", "1.0")]
+                private readonly FileStream _stream = new FileStream("artifacts/d.bin", FileMode.Create);
+
+                string P
+                {
+                    [GeneratedCode("tool", "1.0")]
+                    get { File.WriteAllText("artifacts/e.json", "{}"); return ""; }
+                }
+
+                void N(string json) => {|AOS001:File.WriteAllText("artifacts/f.json", json)|};
+            }
+            """);
+
+    [Fact]
+    public Task GeneratedCode_named_but_not_applied_does_not_hide_the_write()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+
+            namespace Mine
+            {
+                // Named like the framework's attribute, but another type: not generated code.
+                [System.AttributeUsage(System.AttributeTargets.All)]
+                class GeneratedCodeAttribute : System.Attribute { }
+            }
+
+            [Mine.GeneratedCode]
+            class C
+            {
+                // GeneratedCode in a comment.
+                void M(string json) => {|AOS001:File.WriteAllText("artifacts/a.json", json)|};
+
+                // The driver looks at types and members, not at a local function inside a body.
+                void N(string json)
+                {
+                    [System.CodeDom.Compiler.GeneratedCode("tool", "1.0")]
+                    void Local(string text) => {|AOS001:File.WriteAllText("artifacts/b.json", text)|};
+
+                    Local(json);
+                }
+            }
+
+            // The attribute on one part of a partial type does not make the type generated.
+            [System.CodeDom.Compiler.GeneratedCode("tool", "1.0")]
+            partial class P
+            {
+                void M(string json) => {|AOS001:File.WriteAllText("artifacts/c.json", json)|};
+            }
+
+            partial class P
+            {
+            }
+            """);
+
+    [Fact]
+    public Task Line_hidden_region_hides_the_write_and_line_default_ends_it()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string json)
+                {
+            #line hidden
+                    File.WriteAllText("artifacts/a.json", json);
+            #line default
+                    {|AOS001:File.WriteAllText("artifacts/b.json", json)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Named_Path_Combine_arguments_are_joined_in_parameter_order()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string json) => {|#0:File.WriteAllText(Path.Combine(path2: "report.json", path1: "artifacts"), json)|};
+            }
+            """,
+            Verify.Diagnostic("AOS001").WithLocation(0).WithArguments(
+                "File.WriteAllText", "'artifacts/report.json' (matches '**/artifacts/**')", "AtomicFile.WriteAllText"));
 
     [Fact]
     public Task Interpolation_of_a_date_is_not_assumed_free_of_separators()
