@@ -1,3 +1,4 @@
+using System.Data.Common;
 using AgentOs.Sdk.Storage;
 using Npgsql;
 
@@ -38,7 +39,7 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         // The password must never come back out of a connection's ConnectionString.
         builder.ConnectionStringBuilder.PersistSecurityInfo = false;
         builder.ConnectionStringBuilder.ApplicationName ??= "AgentOs.Sdk";
-        if (!builder.ConnectionStringBuilder.ContainsKey("Max Auto Prepare"))
+        if (!SetsMaxAutoPrepare(connectionString))
         {
             // The store runs a handful of statements over and over (claim, release, renew, checkpoint...): let the server
             // parse and plan each once per connection instead of on every call. "Max Auto Prepare=0" in the connection
@@ -48,6 +49,13 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
 
         return new PostgreSqlDatabase(endpoint, settings, builder.Build());
     }
+
+    // NpgsqlConnectionStringBuilder.ContainsKey answers whether a keyword exists, not whether the string sets it: read the
+    // string's own keys (Npgsql matches them without case and spaces).
+    private static bool SetsMaxAutoPrepare(string connectionString) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>()
+            .Any(key => string.Equals(key.Replace(" ", string.Empty, StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Opens a pooled connection; a failure names the host and database, never the password.</summary>
     public async ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
