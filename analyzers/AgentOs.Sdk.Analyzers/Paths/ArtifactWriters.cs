@@ -20,7 +20,21 @@ internal sealed class ArtifactWriters
 
     private readonly ImmutableHashSet<string> _names;
 
-    private ArtifactWriters(ImmutableHashSet<string> names) => _names = names;
+    // The last part of each name (the type's or the member's own name): most types and members asked about are not
+    // named in the option, and this answers them without building a full name (ToDisplayString of the namespace).
+    private readonly ImmutableHashSet<string> _lastParts;
+
+    private ArtifactWriters(ImmutableHashSet<string> names)
+    {
+        _names = names;
+        var lastParts = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            lastParts.Add(name.Substring(name.LastIndexOf('.') + 1));
+        }
+
+        _lastParts = lastParts.ToImmutable();
+    }
 
     public static ArtifactWriters Parse(string value)
     {
@@ -44,9 +58,10 @@ internal sealed class ArtifactWriters
         return new ArtifactWriters(names.ToImmutable());
     }
 
-    public bool ContainsType(INamedTypeSymbol type) => !_names.IsEmpty && _names.Contains(FullName(type));
+    public bool ContainsType(INamedTypeSymbol type) => _lastParts.Contains(type.Name) && _names.Contains(FullName(type));
 
-    public bool ContainsMember(ISymbol member) => !_names.IsEmpty && member.ContainingType is { } type && _names.Contains(FullName(type) + "." + member.Name);
+    public bool ContainsMember(ISymbol member)
+        => _lastParts.Contains(member.Name) && member.ContainingType is { } type && _names.Contains(FullName(type) + "." + member.Name);
 
     /// <summary>"Namespace.Outer.Inner", without generic arity or type arguments.</summary>
     public static string FullName(INamedTypeSymbol type)

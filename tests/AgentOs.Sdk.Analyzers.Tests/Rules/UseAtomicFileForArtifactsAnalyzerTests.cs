@@ -791,6 +791,36 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             }
             """);
 
+    // The writes of a field are found by searching its type's text for the name (Internal/WriteScanner.cs): a write
+    // spelled with a Unicode escape or as a verbatim name still counts; the name in a comment or a string does not.
+    [Fact]
+    public Task Readonly_field_written_under_an_escaped_or_verbatim_name_is_not_followed_and_text_mentions_are_not_writes()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class Escaped
+            {
+                private readonly string _root = "artifacts";
+                public Escaped(string other) { _r\u006Fot = other; }
+                void M(string json) => File.WriteAllText(Path.Combine(_root, "a.json"), json);
+            }
+
+            class Verbatim
+            {
+                private readonly string _root = "artifacts";
+                public Verbatim(string other) { @_root = other; }
+                void M(string json) => File.WriteAllText(Path.Combine(_root, "a.json"), json);
+            }
+
+            class MentionedOnly
+            {
+                // _root = "elsewhere" in a comment is not a write, nor is it in a string:
+                private readonly string _root = "artifacts";
+                private readonly string _note = "_root = other";
+                void M(string json) => {|AOS001:File.WriteAllText(Path.Combine(_root, _note.Length + ".json"), json)|};
+            }
+            """);
+
     [Fact]
     public Task Option_none_turns_path_matching_off_but_keeps_ArtifactPath()
         => Verify.VerifyAsync(
