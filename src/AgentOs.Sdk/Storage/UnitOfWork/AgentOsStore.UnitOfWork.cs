@@ -48,6 +48,27 @@ public sealed partial class AgentOsStore
     internal T Write<T>(string doing, TimeProvider clock, bool statementClock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
         Synchronously(RunAsync(write: true, snapshot: false, async: false, doing, clock, work, retry, statementClock, cancellationToken));
 
+    /// <summary>
+    /// A write whose statements read "now" themselves (as with <c>statementClock</c>) and whose whole write is the first
+    /// command it runs: one batch of statements sent in one round trip. Where the provider commits such a batch as a
+    /// transaction of its own (<see cref="StoreProvider.CommitsBatchesAlone"/>: PostgreSQL), the unit sends no BEGIN and no
+    /// COMMIT, so the write is one round trip instead of two, and its row locks are held for that round trip only. Elsewhere
+    /// it is an ordinary write transaction.
+    /// </summary>
+    /// <remarks>
+    /// The batch is committed when its command completes: whatever the work does after it (reading the results, throwing)
+    /// cannot roll it back, so the batch must be the whole write and leave nothing half done if the work then throws (a
+    /// conditional UPDATE that changed no row, for example). A command the work runs after it is a transaction of its own:
+    /// only reads belong there (the explanation of a refusal). A connection lost during the batch leaves its outcome
+    /// unknown, as a lost COMMIT does: it is not run again.
+    /// </remarks>
+    internal T WriteBatch<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
+        Synchronously(RunAsync(write: true, snapshot: false, async: false, doing, clock, work, retry, statementClock: true, cancellationToken, batch: true));
+
+    /// <summary>Asynchronous <see cref="WriteBatch{T}"/>.</summary>
+    internal ValueTask<T> WriteBatchAsync<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
+        RunAsync(write: true, snapshot: false, async: true, doing, clock, work, retry, statementClock: true, cancellationToken, batch: true);
+
     /// <summary>Asynchronous <see cref="Write{T}(string, TimeProvider, Func{StoreTransaction, ValueTask{T}}, StoreRetryPolicy?, CancellationToken)"/>; truly asynchronous where the provider's driver is.</summary>
     internal ValueTask<T> WriteAsync<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
         RunAsync(write: true, snapshot: false, async: true, doing, clock, work, retry, statementClock: false, cancellationToken);
@@ -77,7 +98,8 @@ public sealed partial class AgentOsStore
         Func<StoreTransaction, ValueTask<T>> work,
         StoreRetryPolicy? retry,
         bool statementClock,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool batch = false)
     {
         if (write && _openWrite.Value is { IsCompleted: false } open)
         {
@@ -88,6 +110,8 @@ public sealed partial class AgentOsStore
 
         var policy = retry ?? RetryPolicy;
         var asyncIo = async && Provider.HasAsyncIo;
+        // A write that is one batch runs outside an explicit transaction where the batch is a transaction by itself.
+        var batchCommits = write && batch && Provider.CommitsBatchesAlone;
         var spent = TimeSpan.Zero;
         for (var attempt = 0; ; attempt++)
         {
@@ -106,7 +130,7 @@ public sealed partial class AgentOsStore
             try
             {
                 connection = await _pool.RentAsync(asyncIo, cancellationToken).ConfigureAwait(false);
-                DbTransaction? transaction = write
+                DbTransaction? transaction = write && !batchCommits
                     ? await Provider.BeginWriteAsync(connection.Connection, asyncIo, cancellationToken).ConfigureAwait(false)
                     : snapshot ? await Provider.BeginSnapshotAsync(connection.Connection, asyncIo, cancellationToken).ConfigureAwait(false) : null;
                 try
@@ -124,6 +148,8 @@ public sealed partial class AgentOsStore
                         _openWrite.Value = unit;
                     }
 
+                    // A batch that commits by itself is committing from the moment it is sent: a lost connection leaves it in doubt.
+                    committing = batchCommits;
                     var result = await work(unit).ConfigureAwait(false);
                     committing = true;
                     if (transaction is not null)
