@@ -177,6 +177,41 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     }
 
     [PostgresFact]
+    public async Task A_release_already_sent_is_not_cancelled_by_its_token_so_the_caller_never_wonders_whether_it_committed()
+    {
+        var connectionString = await MigratedAsync();
+        using var store = Host(connectionString);
+        var worker = new LeaseManager(store, "w1");
+        new WorkQueue(store).Enqueue(new WorkItemRequest("k") { Id = "item-1" });
+        var lease = (await worker.TryAcquireAsync("item-1", Minute))!;
+        using var cancel = new CancellationTokenSource();
+
+        // Another session holds the item's row: the release (one batch, committed by the server at its end) waits for it.
+        await using var holder = new NpgsqlConnection(connectionString);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM work_items WHERE work_item_id = 'item-1' FOR UPDATE", holder, hold))
+        {
+            await lockRow.ExecuteScalarAsync();
+        }
+
+        var release = worker.ReleaseAsync(lease, success: true, cancellationToken: cancel.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the release never reached the row lock");
+            await Task.Delay(20);
+        }
+
+        // Cancelled while the server runs it: the release goes on and reports what it did.
+        await cancel.CancelAsync();
+        await hold.CommitAsync();
+
+        Assert.Equal(WorkItemStatus.Succeeded, await release);
+        Assert.Equal("succeeded", await AdminSql.ScalarAsync<string>(connectionString, "SELECT status FROM work_items WHERE work_item_id = 'item-1'"));
+    }
+
+    [PostgresFact]
     public async Task A_fenced_write_holds_off_a_takeover_until_it_commits()
     {
         var connectionString = await MigratedAsync();

@@ -60,7 +60,8 @@ public sealed partial class AgentOsStore
     /// cannot roll it back, so the batch must be the whole write and leave nothing half done if the work then throws (a
     /// conditional UPDATE that changed no row, for example). A command the work runs after it is a transaction of its own:
     /// only reads belong there (the explanation of a refusal). A connection lost during the batch leaves its outcome
-    /// unknown, as a lost COMMIT does: it is not run again.
+    /// unknown, as a lost COMMIT does: it is not run again. The caller's token cancels the write only until the batch is
+    /// sent, as it never cancels a COMMIT.
     /// </remarks>
     internal T WriteBatch<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
         Synchronously(RunAsync(write: true, snapshot: false, async: false, doing, clock, work, retry, statementClock: true, cancellationToken, batch: true));
@@ -142,7 +143,10 @@ public sealed partial class AgentOsStore
                     long? now = statementClock && Provider.ClockInStatements
                         ? null
                         : await Provider.ReadClockAsync(connection.Connection, transaction, clock, asyncIo, cancellationToken).ConfigureAwait(false);
-                    unit = new StoreTransaction(this, connection, transaction, clock, now, write, asyncIo, doing, cancellationToken);
+                    // A batch that commits by itself is never cancelled once sent, like a COMMIT: cancelling it could only
+                    // leave the caller not knowing whether it committed. The token still cancels it before it is sent.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    unit = new StoreTransaction(this, connection, transaction, clock, now, write, asyncIo, doing, batchCommits ? CancellationToken.None : cancellationToken);
                     if (write)
                     {
                         _openWrite.Value = unit;
