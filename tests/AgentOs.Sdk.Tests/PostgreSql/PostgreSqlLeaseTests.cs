@@ -177,7 +177,7 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     }
 
     [PostgresFact]
-    public async Task A_release_already_sent_is_not_cancelled_by_its_token_so_the_caller_never_wonders_whether_it_committed()
+    public async Task A_release_cancelled_while_it_waits_for_the_row_is_rolled_back_whole_and_the_lease_is_still_held()
     {
         var connectionString = await MigratedAsync();
         using var store = Host(connectionString);
@@ -203,12 +203,15 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
             await Task.Delay(20);
         }
 
-        // Cancelled while the server runs it: the release goes on and reports what it did.
+        // Cancelled while the server runs it: the server cancels the batch, an error before its end, so none of it committed
+        // (not "in doubt"), and the caller sees a plain cancellation.
         await cancel.CancelAsync();
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => release);
+        Assert.IsNotType<StoreException>(cancelled.InnerException);
         await hold.CommitAsync();
 
-        Assert.Equal(WorkItemStatus.Succeeded, await release);
-        Assert.Equal("succeeded", await AdminSql.ScalarAsync<string>(connectionString, "SELECT status FROM work_items WHERE work_item_id = 'item-1'"));
+        Assert.Equal("leased", await AdminSql.ScalarAsync<string>(connectionString, "SELECT status FROM work_items WHERE work_item_id = 'item-1'"));
+        Assert.Equal(WorkItemStatus.Succeeded, await worker.ReleaseAsync(lease, success: true));
     }
 
     [PostgresFact]

@@ -4,6 +4,7 @@ using AgentOs.Sdk.Leases;
 using AgentOs.Sdk.PostgreSql;
 using AgentOs.Sdk.Storage;
 using AgentOs.Sdk.Tests.Shared;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentOs.Sdk.Tests.PostgreSql;
 
@@ -91,6 +92,44 @@ public sealed class PostgreSqlRoundTripTests(PostgresDatabase server) : IClassFi
         Assert.Equal(1, await relay.CountAsync(() => Task.FromResult(lease = leases.TryAcquireNext("job", Minute))));
         Assert.Equal(1, await relay.CountAsync(() => Task.FromResult(leases.Release(lease!, success: true))));
         Assert.Equal(WorkItemStatus.Succeeded, (await new WorkQueue(store).FindAsync(lease!.WorkItemId))!.Status);
+    }
+
+    [PostgresFact]
+    public async Task A_connection_that_sat_idle_carries_an_ordinary_transaction_so_a_dead_one_is_retried_not_in_doubt()
+    {
+        await using var relay = RoundTripCounter.Start(await server.CreateDatabaseAsync("rt-idle"));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var store = AgentOsStore.Open(new StoreOptions { TimeProvider = clock }.UsePostgreSql(relay.ConnectionString));
+        new WorkQueue(store).EnqueueRange(Enumerable.Range(0, WarmUp + 3).Select(_ => new WorkItemRequest("job")));
+        var leases = new LeaseManager(store, "worker");
+        for (var i = 0; i < WarmUp; i++)
+        {
+            leases.Release(leases.TryAcquireNext("job", Minute)!, success: true);
+        }
+
+        Assert.Equal(1, await relay.CountAsync(() => Task.FromResult(leases.TryAcquireNext("job", Minute))));
+
+        // Idle past the limit: a network device may have dropped the connection silently. BEGIN goes with the statement and
+        // the COMMIT after it, so a dead connection fails before anything could commit.
+        clock.Advance(AgentOsStore.BatchIdleLimit + TimeSpan.FromSeconds(1));
+        Assert.Equal(2, await relay.CountAsync(() => Task.FromResult(leases.TryAcquireNext("job", Minute))));
+
+        // Used again at once: one round trip.
+        Assert.Equal(1, await relay.CountAsync(() => Task.FromResult(leases.TryAcquireNext("job", Minute))));
+    }
+
+    [PostgresFact]
+    public async Task The_one_batch_writes_run_read_committed_whatever_the_database_default()
+    {
+        var connectionString = await server.CreateDatabaseAsync("rt-isolation");
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database;
+        await AdminSql.ExecuteAsync(connectionString, $"ALTER DATABASE \"{database}\" SET default_transaction_isolation = 'serializable'");
+        using var store = AgentOsStore.Open(new StoreOptions().UsePostgreSql(connectionString));
+
+        var isolation = store.Read("read the isolation level", TimeProvider.System, async tx => (string?)await tx.ScalarAsync(tx.Command("SHOW default_transaction_isolation")));
+
+        Assert.Equal("read committed", isolation);
+        Assert.Equal("serializable", await AdminSql.ScalarAsync<string>(connectionString, "SHOW default_transaction_isolation"));
     }
 
     private static AgentOsStore Open(RoundTripCounter relay) =>
