@@ -26,5 +26,15 @@ internal readonly struct OperationSite
     /// <summary>The member (or type) the operation is in: what a writer mark or a contract is looked for on.</summary>
     public ISymbol? ContainingSymbol => _context.SemanticModel.GetEnclosingSymbol(Operation.Syntax.SpanStart, _context.CancellationToken);
 
-    public void ReportDiagnostic(Diagnostic diagnostic) => _context.ReportDiagnostic(diagnostic);
+    /// <summary>
+    /// Reports the diagnostic unless it falls in generated code: the rules ask the driver to report everywhere and make
+    /// its generated-code test themselves, only for what they report (<see cref="GeneratedCodeSpans"/>).
+    /// </summary>
+    public void ReportDiagnostic(Diagnostic diagnostic)
+    {
+        if (!GeneratedCodeSpans.Contains(diagnostic.Location, _context.SemanticModel, _context.CancellationToken))
+        {
+            _context.ReportDiagnostic(diagnostic);
+        }
+    }
 }

@@ -239,7 +239,7 @@ internal sealed class WorkerCallCandidates
 
     private readonly HashSet<string> _names;
         private readonly HashSet<string> _attributeNames = new(System.StringComparer.Ordinal) { AttributeName, AttributeClassName };
-        private readonly List<(string Alias, string Target)> _aliases = new();
+        private readonly List<UsingAlias> _aliases = new();
 
         public SourceScan(HashSet<string> names) => _names = names;
 
@@ -249,7 +249,7 @@ internal sealed class WorkerCallCandidates
             {
                 if (directive.Alias is { } alias && WriteCandidates.RightmostName(directive.NamespaceOrType) is { } target)
                 {
-                    _aliases.Add((alias.Name.Identifier.ValueText, target));
+                    _aliases.Add(new UsingAlias(alias.Name.Identifier.ValueText, target));
                     if (target is AttributeName or AttributeClassName)
                     {
                         _attributeNames.Add(alias.Name.Identifier.ValueText);

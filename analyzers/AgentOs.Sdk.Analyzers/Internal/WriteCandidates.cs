@@ -245,7 +245,7 @@ internal sealed class WriteCandidates
     /// <summary>One walk over the declarations of a compilation (namespaces and types, never member bodies).</summary>
     private sealed class DeclarationScan
     {
-        public List<(string Alias, string Target)> Aliases { get; } = new();
+        public List<UsingAlias> Aliases { get; } = new();
 
         /// <summary>Types declared here that cannot derive from XmlWriter: records, structs, enums, interfaces, classes without a base list.</summary>
         public HashSet<string> Plain { get; } = new(System.StringComparer.Ordinal);
@@ -259,7 +259,7 @@ internal sealed class WriteCandidates
             {
                 if (directive.Alias is { } alias && RightmostName(directive.NamespaceOrType) is { } target)
                 {
-                    Aliases.Add((alias.Name.Identifier.ValueText, target));
+                    Aliases.Add(new UsingAlias(alias.Name.Identifier.ValueText, target));
                 }
             }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -14,10 +15,9 @@ internal static class WriteScanner
     public static int CountWrites(SyntaxNode scope, string name)
     {
         var count = 0;
-        foreach (var token in scope.DescendantTokens())
+        foreach (var identifier in Identifiers(scope, name))
         {
-            if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name
-                && token.Parent is IdentifierNameSyntax identifier && IsWritten(identifier))
+            if (IsWritten(identifier))
             {
                 count++;
             }
@@ -30,9 +30,9 @@ internal static class WriteScanner
     public static AssignmentExpressionSyntax? SingleSimpleAssignment(SyntaxNode scope, string name)
     {
         AssignmentExpressionSyntax? found = null;
-        foreach (var token in scope.DescendantTokens())
+        foreach (var identifier in Identifiers(scope, name))
         {
-            if (!token.IsKind(SyntaxKind.IdentifierToken) || token.ValueText != name || token.Parent is not IdentifierNameSyntax identifier || !IsWritten(identifier))
+            if (!IsWritten(identifier))
             {
                 continue;
             }
@@ -49,6 +49,44 @@ internal static class WriteScanner
             }
 
             found = assignment;
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The identifier names spelled <paramref name="name"/> in <paramref name="scope"/>, in source order: found by searching
+    /// the scope's text and asking the tree only there, instead of walking every token of a type or member (a readonly
+    /// field's writes are counted over its whole type). A scope whose text holds a Unicode escape (<c>\u</c>, which can
+    /// spell an identifier the text search would miss) is walked token by token as before.
+    /// </summary>
+    private static List<IdentifierNameSyntax> Identifiers(SyntaxNode scope, string name)
+    {
+        var found = new List<IdentifierNameSyntax>();
+        var span = scope.FullSpan;
+        var text = scope.SyntaxTree.TryGetText(out var source) ? source.ToString(span) : scope.ToFullString();
+        if (text.IndexOf("\\u", System.StringComparison.OrdinalIgnoreCase) >= 0)
+        {
+            foreach (var token in scope.DescendantTokens())
+            {
+                if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name && token.Parent is IdentifierNameSyntax identifier)
+                {
+                    found.Add(identifier);
+                }
+            }
+
+            return found;
+        }
+
+        for (var index = text.IndexOf(name, System.StringComparison.Ordinal); index >= 0; index = text.IndexOf(name, index + name.Length, System.StringComparison.Ordinal))
+        {
+            var token = scope.FindToken(span.Start + index);
+            if (token.Span.Start <= span.Start + index && span.Start + index < token.Span.End
+                && token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name && token.Parent is IdentifierNameSyntax identifier
+                && (found.Count == 0 || found[found.Count - 1] != identifier))
+            {
+                found.Add(identifier);
+            }
         }
 
         return found;

@@ -20,7 +20,7 @@ internal enum MarkKind
 }
 
 /// <summary>The symbol that marks a path, and how.</summary>
-internal readonly struct Mark
+internal sealed class Mark
 {
     public Mark(ISymbol symbol, MarkKind kind)
     {

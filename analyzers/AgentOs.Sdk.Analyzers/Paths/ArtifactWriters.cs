@@ -20,7 +20,21 @@ internal sealed class ArtifactWriters
 
     private readonly ImmutableHashSet<string> _names;
 
-    private ArtifactWriters(ImmutableHashSet<string> names) => _names = names;
+    // The last part of each name (the type's or the member's own name): most types and members asked about are not
+    // named in the option, and this answers them without building a full name (ToDisplayString of the namespace).
+    private readonly ImmutableHashSet<string> _lastParts;
+
+    private ArtifactWriters(ImmutableHashSet<string> names)
+    {
+        _names = names;
+        var lastParts = ImmutableHashSet.CreateBuilder<string>(System.StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            lastParts.Add(name.Substring(name.LastIndexOf('.') + 1));
+        }
+
+        _lastParts = lastParts.ToImmutable();
+    }
 
     public static ArtifactWriters Parse(string value)
     {
@@ -44,9 +58,10 @@ internal sealed class ArtifactWriters
         return new ArtifactWriters(names.ToImmutable());
     }
 
-    public bool ContainsType(INamedTypeSymbol type) => !_names.IsEmpty && _names.Contains(FullName(type));
+    public bool ContainsType(INamedTypeSymbol type) => _lastParts.Contains(type.Name) && _names.Contains(FullName(type));
 
-    public bool ContainsMember(ISymbol member) => !_names.IsEmpty && member.ContainingType is { } type && _names.Contains(FullName(type) + "." + member.Name);
+    public bool ContainsMember(ISymbol member)
+        => _lastParts.Contains(member.Name) && member.ContainingType is { } type && _names.Contains(FullName(type) + "." + member.Name);
 
     /// <summary>"Namespace.Outer.Inner", without generic arity or type arguments.</summary>
     public static string FullName(INamedTypeSymbol type)
@@ -68,7 +83,9 @@ internal sealed class ArtifactWriters
 internal sealed class ArtifactWriterFinder
 {
     private readonly INamedTypeSymbol? _attribute;
-    private readonly ConcurrentDictionary<(INamedTypeSymbol Type, ArtifactWriters Writers), string?> _types = new(TypeAndWritersComparer.Instance);
+    // Per option value (a handful of instances, compared by reference), then per type. Keys and values are references:
+    // a dictionary keyed by a tuple is a value-type instantiation the JIT compiles anew in every compiler process.
+    private readonly ConcurrentDictionary<ArtifactWriters, ConcurrentDictionary<INamedTypeSymbol, string?>> _types = new();
 
     public ArtifactWriterFinder(INamedTypeSymbol? attribute) => _attribute = attribute;
 
@@ -96,7 +113,16 @@ internal sealed class ArtifactWriterFinder
     }
 
     private string? FindType(INamedTypeSymbol type, ArtifactWriters writers)
-        => _types.GetOrAdd((type.OriginalDefinition, writers), key => Compute(key.Type, key.Writers));
+    {
+        var types = _types.GetOrAdd(writers, static _ => new ConcurrentDictionary<INamedTypeSymbol, string?>(SymbolEqualityComparer.Default));
+        var definition = type.OriginalDefinition;
+        if (!types.TryGetValue(definition, out var found))
+        {
+            found = types.GetOrAdd(definition, Compute(definition, writers));
+        }
+
+        return found;
+    }
 
     private string? Compute(INamedTypeSymbol type, ArtifactWriters writers)
     {
@@ -129,14 +155,4 @@ internal sealed class ArtifactWriterFinder
         => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, contract.OriginalDefinition)
             ? $"'{type.Name}', an artifact writer"
             : $"'{type.Name}', which {(contract.TypeKind == TypeKind.Interface ? "implements" : "derives from")} '{contract.Name}'";
-
-    private sealed class TypeAndWritersComparer : System.Collections.Generic.IEqualityComparer<(INamedTypeSymbol Type, ArtifactWriters Writers)>
-    {
-        public static readonly TypeAndWritersComparer Instance = new();
-
-        public bool Equals((INamedTypeSymbol Type, ArtifactWriters Writers) x, (INamedTypeSymbol Type, ArtifactWriters Writers) y)
-            => SymbolEqualityComparer.Default.Equals(x.Type, y.Type) && ReferenceEquals(x.Writers, y.Writers);
-
-        public int GetHashCode((INamedTypeSymbol Type, ArtifactWriters Writers) obj) => SymbolEqualityComparer.Default.GetHashCode(obj.Type);
-    }
 }

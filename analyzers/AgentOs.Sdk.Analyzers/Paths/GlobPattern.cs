@@ -273,7 +273,7 @@ internal sealed class GlobPattern
         DoubleStar,
     }
 
-    private readonly struct Element
+    private sealed class Element
     {
         private Element(ElementKind kind, char value, string? set, bool negated)
         {

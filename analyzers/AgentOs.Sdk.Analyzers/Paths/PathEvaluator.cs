@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -150,7 +151,7 @@ internal sealed class PathEvaluator
     private PathValue EvaluateCombine(IInvocationOperation invocation, HashSet<ISymbol> visiting, int depth, CancellationToken cancellationToken)
     {
         var segments = new List<PathValue>();
-        foreach (var argument in invocation.Arguments.OrderBy(static a => a.Parameter?.Ordinal ?? 0))
+        foreach (var argument in InParameterOrder(invocation.Arguments))
         {
             if (argument.ArgumentKind == ArgumentKind.ParamArray || argument.ArgumentKind == ArgumentKind.ParamCollection)
             {
@@ -181,6 +182,31 @@ internal sealed class PathEvaluator
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The arguments in the order of their parameters (named arguments can be written in any order). A plain insertion
+    /// sort of a handful of items: an <c>OrderBy</c> keyed by an <c>int</c> is a generic instantiation the JIT compiles
+    /// anew in every compiler process.
+    /// </summary>
+    private static IArgumentOperation[] InParameterOrder(ImmutableArray<IArgumentOperation> arguments)
+    {
+        var ordered = arguments.ToArray();
+        for (var i = 1; i < ordered.Length; i++)
+        {
+            var current = ordered[i];
+            var ordinal = current.Parameter?.Ordinal ?? 0;
+            var j = i - 1;
+            while (j >= 0 && (ordered[j].Parameter?.Ordinal ?? 0) > ordinal)
+            {
+                ordered[j + 1] = ordered[j];
+                j--;
+            }
+
+            ordered[j + 1] = current;
+        }
+
+        return ordered;
     }
 
     private static IEnumerable<IOperation>? ParamsElements(IOperation value) => value switch

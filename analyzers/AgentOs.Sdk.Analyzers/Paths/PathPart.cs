@@ -14,7 +14,7 @@ internal enum PathPartKind
 }
 
 /// <summary>One piece of a path: exact text, or a hole whose value the analyzer cannot work out.</summary>
-internal readonly struct PathPart
+internal sealed class PathPart
 {
     public PathPart(PathPartKind kind, string text)
     {

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using AgentOs.Sdk.Analyzers.Configuration;
@@ -45,17 +44,16 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         description: "Artifacts (files other steps or a restart will trust) must be written with AtomicFile: it writes a temporary file, flushes it to disk, renames it over the target and records a SHA-256 .ok marker, so a crash leaves either the old file or the new one, never a torn one, and a reader can prove the content is complete.",
         helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.UseAtomicFileForArtifacts));
 
-    // FileMode values that start the file from nothing: CreateNew = 1, Create = 2, Truncate = 5. OpenOrCreate (4) and
-    // Append (6) keep what is there (a lock file, a log), and OpenWrite opens with OpenOrCreate: not reported.
-    private static readonly HashSet<int> CreatingModes = new() { 1, 2, 5 };
-
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated files are not analyzed; a report inside [GeneratedCode] or #line hidden code of another file is
+        // dropped before it is made (OperationSite.ReportDiagnostic), which spares the driver's walk over every token of
+        // each file that gets a report (GeneratedCodeSpans explains).
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
@@ -121,6 +119,13 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
 
     private sealed class Analysis
     {
+        // FileMode values that start the file from nothing. OpenOrCreate (4) and Append (6) keep what is there (a lock
+        // file, a log), and OpenWrite opens with OpenOrCreate: not reported. Constants, not a set: nothing to build or
+        // compile per process.
+        private const int ModeCreateNew = 1;
+        private const int ModeCreate = 2;
+        private const int ModeTruncate = 5;
+
         private readonly INamedTypeSymbol _file;
         private readonly INamedTypeSymbol? _fileInfo;
         private readonly INamedTypeSymbol? _fileStream;
@@ -352,7 +357,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzer : DiagnosticAnalyzer
         }
 
         private static bool IsCreatingMode(IOperation mode)
-            => mode.ConstantValue is { HasValue: true, Value: int value } && CreatingModes.Contains(value);
+            => mode.ConstantValue is { HasValue: true, Value: int value } && value is ModeCreateNew or ModeCreate or ModeTruncate;
 
         /// <summary>True when the options are built right here (or in a local assigned once) with a creating Mode.</summary>
         private static bool OptionsCreate(IOperation options, CancellationToken cancellationToken)

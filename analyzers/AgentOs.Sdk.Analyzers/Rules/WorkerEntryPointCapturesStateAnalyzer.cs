@@ -41,7 +41,9 @@ public sealed class WorkerEntryPointCapturesStateAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Generated files are not analyzed; a report in [GeneratedCode] or #line hidden code of another file is dropped by
+        // OperationSite.ReportDiagnostic, which spares the driver's token walk of each file that gets a report.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start => WorkerEntryPointFinder.RegisterCallAction(start, Analyze));
     }

@@ -791,6 +791,36 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             }
             """);
 
+    // The writes of a field are found by searching its type's text for the name (Internal/WriteScanner.cs): a write
+    // spelled with a Unicode escape or as a verbatim name still counts; the name in a comment or a string does not.
+    [Fact]
+    public Task Readonly_field_written_under_an_escaped_or_verbatim_name_is_not_followed_and_text_mentions_are_not_writes()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class Escaped
+            {
+                private readonly string _root = "artifacts";
+                public Escaped(string other) { _r\u006Fot = other; }
+                void M(string json) => File.WriteAllText(Path.Combine(_root, "a.json"), json);
+            }
+
+            class Verbatim
+            {
+                private readonly string _root = "artifacts";
+                public Verbatim(string other) { @_root = other; }
+                void M(string json) => File.WriteAllText(Path.Combine(_root, "a.json"), json);
+            }
+
+            class MentionedOnly
+            {
+                // _root = "elsewhere" in a comment is not a write, nor is it in a string:
+                private readonly string _root = "artifacts";
+                private readonly string _note = "_root = other";
+                void M(string json) => {|AOS001:File.WriteAllText(Path.Combine(_root, _note.Length + ".json"), json)|};
+            }
+            """);
+
     [Fact]
     public Task Option_none_turns_path_matching_off_but_keeps_ArtifactPath()
         => Verify.VerifyAsync(
@@ -856,9 +886,117 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             using System.IO;
             class C
             {
-                void M() => File.WriteAllText("artifacts/report.json", "");
+                void M(string json) => File.WriteAllText("artifacts/report.json", json);
             }
             """);
+
+    // AOS001 asks the driver to report in generated code and drops such reports itself (Internal/GeneratedCodeSpans.cs):
+    // these tests pin that it drops exactly what the driver drops for a rule that does not report in generated code.
+    [Fact]
+    public Task GeneratedCode_attribute_on_the_type_a_nested_type_or_the_member_hides_the_write()
+        => Verify.VerifyAsync(
+            """
+            using System.CodeDom.Compiler;
+            using System.IO;
+            [GeneratedCode("tool", "1.0")]
+            class Generated
+            {
+                void M(string json) => File.WriteAllText("artifacts/a.json", json);
+
+                class Nested
+                {
+                    void N(string json) => File.WriteAllText("artifacts/b.json", json);
+                }
+            }
+
+            class Written
+            {
+                [GeneratedCodeAttribute("tool", "1.0")]
+                void M(string json) => File.WriteAllText("artifacts/c.json", json);
+
+                [GeneratedCode("tool", "1.0")]
+                private readonly FileStream _stream = new FileStream("artifacts/d.bin", FileMode.Create);
+
+                string P
+                {
+                    [GeneratedCode("tool", "1.0")]
+                    get { File.WriteAllText("artifacts/e.json", "{}"); return ""; }
+                }
+
+                void N(string json) => {|AOS001:File.WriteAllText("artifacts/f.json", json)|};
+            }
+            """);
+
+    [Fact]
+    public Task GeneratedCode_named_but_not_applied_does_not_hide_the_write()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+
+            namespace Mine
+            {
+                // Named like the framework's attribute, but another type: not generated code.
+                [System.AttributeUsage(System.AttributeTargets.All)]
+                class GeneratedCodeAttribute : System.Attribute { }
+            }
+
+            [Mine.GeneratedCode]
+            class C
+            {
+                // GeneratedCode in a comment.
+                void M(string json) => {|AOS001:File.WriteAllText("artifacts/a.json", json)|};
+
+                // The driver looks at types and members, not at a local function inside a body.
+                void N(string json)
+                {
+                    [System.CodeDom.Compiler.GeneratedCode("tool", "1.0")]
+                    void Local(string text) => {|AOS001:File.WriteAllText("artifacts/b.json", text)|};
+
+                    Local(json);
+                }
+            }
+
+            // The attribute on one part of a partial type does not make the type generated.
+            [System.CodeDom.Compiler.GeneratedCode("tool", "1.0")]
+            partial class P
+            {
+                void M(string json) => {|AOS001:File.WriteAllText("artifacts/c.json", json)|};
+            }
+
+            partial class P
+            {
+            }
+            """);
+
+    [Fact]
+    public Task Line_hidden_region_hides_the_write_and_line_default_ends_it()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string json)
+                {
+            #line hidden
+                    File.WriteAllText("artifacts/a.json", json);
+            #line default
+                    {|AOS001:File.WriteAllText("artifacts/b.json", json)|};
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Named_Path_Combine_arguments_are_joined_in_parameter_order()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            class C
+            {
+                void M(string json) => {|#0:File.WriteAllText(Path.Combine(path2: "report.json", path1: "artifacts"), json)|};
+            }
+            """,
+            Verify.Diagnostic("AOS001").WithLocation(0).WithArguments(
+                "File.WriteAllText", "'artifacts/report.json' (matches '**/artifacts/**')", "AtomicFile.WriteAllText"));
 
     [Fact]
     public Task Interpolation_of_a_date_is_not_assumed_free_of_separators()

@@ -463,6 +463,22 @@ public sealed class WorkerEntryPointCapturesStateAnalyzerTests
             """ + WorkerApiSnippet.Source);
 
     [Fact]
+    public Task GeneratedCode_attribute_hides_the_capture_as_the_driver_would()
+        => VerifyAsync(
+            """
+            [System.CodeDom.Compiler.GeneratedCode("tool", "1.0")]
+            class Generated
+            {
+                Task M(int n) => Pool.RunAsync(2, (ctx, ct) => Task.FromResult(n));
+            }
+
+            class Written
+            {
+                Task M(int n) => Pool.RunAsync(2, {|AOS002:(ctx, ct) => Task.FromResult(n)|});
+            }
+            """);
+
+    [Fact]
     public Task Lambda_using_only_its_own_parameters_is_not_reported()
         => VerifyAsync(
             """
