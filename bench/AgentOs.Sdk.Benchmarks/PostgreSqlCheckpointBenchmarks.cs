@@ -10,14 +10,17 @@ namespace AgentOs.Sdk.Benchmarks;
 
 /// <summary>
 /// Checkpoint create on PostgreSQL against the floor on the same server and database: one prepared single-row INSERT of
-/// a checkpoint-shaped row and its COMMIT, on a connection held open, with <c>synchronous_commit=on</c> and <c>fsync=on</c>
-/// for both (checked in set-up). Goal: <see cref="CreateCheckpoint"/> within 1.5x of the floor.
+/// a checkpoint-shaped row, committed by itself (no BEGIN, no COMMIT: one round trip, durable when it returns), on a
+/// connection held open, with <c>synchronous_commit=on</c> and <c>fsync=on</c> for both (checked in set-up). Goal:
+/// <see cref="CreateCheckpoint"/> within 1.5x of the floor. The same INSERT in an explicit transaction (two round trips)
+/// is a second reference.
 /// </summary>
 /// <remarks>
 /// The server is <c>AGENTOS_BENCH_POSTGRES</c> or a throwaway cluster of the installed PostgreSQL (see <see cref="BenchPostgres"/>).
-/// Both make two round trips (pinned by <c>PostgreSqlRoundTripTests</c>). CreateCheckpoint pays, on top of the floor: the
-/// evidence check, the task-row lock sent with the INSERT (what keeps sequence numbers unique with writers on several
-/// hosts), the sequence allocation inside the INSERT, the server's clock read by the INSERT, and the pool rent.
+/// Both make one round trip (pinned by <c>PostgreSqlRoundTripTests</c>). CreateCheckpoint pays, on top of the floor: the
+/// evidence check, the task-row lock sent with the INSERT in the same batch (what keeps sequence numbers unique with
+/// writers on several hosts), the sequence allocation inside the INSERT, the server's clock read by the INSERT, and the
+/// store's connection rent.
 /// </remarks>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -30,6 +33,7 @@ public class PostgreSqlCheckpointBenchmarks
     private CheckpointManager _manager = null!;
     private NpgsqlConnection _raw = null!;
     private NpgsqlCommand _insert = null!;
+    private NpgsqlCommand _insertAlone = null!;
     private JsonDocument _snapshot = null!;
     private EvidencePack _evidence = null!;
     private long _rawSequence;
@@ -69,12 +73,21 @@ public class PostgreSqlCheckpointBenchmarks
         _insert.Parameters.AddWithValue("evidence", NpgsqlDbType.Text, Evidence);
         _insert.Parameters.Add("now", NpgsqlDbType.Bigint);
         _insert.Prepare();
+
+        _insertAlone = new NpgsqlCommand(_insert.CommandText, _raw);
+        foreach (NpgsqlParameter parameter in _insert.Parameters)
+        {
+            _insertAlone.Parameters.Add(parameter.Clone());
+        }
+
+        _insertAlone.Prepare();
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _insert.Dispose();
+        _insertAlone.Dispose();
         _raw.Dispose();
         _manager.Dispose();
         _store.Dispose();
@@ -82,8 +95,18 @@ public class PostgreSqlCheckpointBenchmarks
         _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>The floor: one prepared INSERT of a checkpoint-shaped row and its COMMIT, nothing else.</summary>
+    /// <summary>The floor: one prepared INSERT of a checkpoint-shaped row, committed by itself, nothing else.</summary>
     [Benchmark(Baseline = true)]
+    public void RawInsert()
+    {
+        _insertAlone.Parameters[0].Value = Guid.CreateVersion7().ToString();
+        _insertAlone.Parameters[1].Value = ++_rawSequence;
+        _insertAlone.Parameters[4].Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _insertAlone.ExecuteNonQuery();
+    }
+
+    /// <summary>The same INSERT in an explicit transaction: BEGIN with it, then COMMIT (two round trips).</summary>
+    [Benchmark]
     public void RawInsertAndCommit()
     {
         using var transaction = _raw.BeginTransaction();

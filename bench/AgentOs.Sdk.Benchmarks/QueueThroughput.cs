@@ -15,7 +15,10 @@ namespace AgentOs.Sdk.Benchmarks;
 /// checks that every item succeeded on its first attempt (claimed exactly once). Reports each run and the median, and
 /// where the CPU went (a <c>cpu:</c> line per run): the workers' own CPU from "go" to their exit, and for PostgreSQL the
 /// server's (when this run started the server: its postmaster and every child, read from /proc), its commits, and its WAL
-/// flushes. Measuring changes nothing in the workload.
+/// flushes. Measuring changes nothing in the workload. A third arm is the floor of the job on PostgreSQL: the same processes
+/// run the two durable steps per item (claim the oldest pending item with <c>FOR UPDATE SKIP LOCKED</c>, then mark it done)
+/// as bare prepared Npgsql statements, each its own one-round-trip transaction, with none of the SDK's extras (no fencing
+/// check, no expired-lease branch, no server clock, no store): what PostgreSQL on this machine can do at all.
 /// <code>
 /// dotnet run -c Release --project bench/AgentOs.Sdk.Benchmarks -- queue [--processes 20] [--items 10000] [--runs 3]
 /// </code>
@@ -25,6 +28,7 @@ internal static class QueueThroughput
     public const string Command = "queue";
     public const string WorkerCommand = "queue-worker";
     private const string Kind = "job";
+    private const string FloorProvider = "postgres-floor";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -33,6 +37,7 @@ internal static class QueueThroughput
         var runs = Option(args, "--runs", 3);
         var sqlite = new List<double>();
         var postgres = new List<double>();
+        var floor = new List<double>();
         await using var server = await BenchPostgres.StartAsync("queue");
         for (var run = 1; run <= runs; run++)
         {
@@ -63,13 +68,24 @@ internal static class QueueThroughput
             postgres.Add(items / pgSeconds);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: PostgreSQL         {processes} processes  {items / pgSeconds,9:0} items/s  ({pgSeconds:0.00} s)"));
             Console.WriteLine(DescribeCpu(items, pgSeconds, pgClientCpu, atGo!, atEnd!));
+
+            await ResetPostgresAsync(server.ConnectionString, items);
+            var (floorSeconds, floorClientCpu, floorAtGo, floorAtEnd) = await TimeWorkersAsync(FloorProvider, server.ConnectionString, processes, () => SampleServerAsync(server));
+            Verify(items, await CountPostgresAsync(server.ConnectionString));
+            floor.Add(items / floorSeconds);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {run}: PostgreSQL floor   {processes} processes  {items / floorSeconds,9:0} items/s  ({floorSeconds:0.00} s)"));
+            Console.WriteLine(DescribeCpu(items, floorSeconds, floorClientCpu, floorAtGo!, floorAtEnd!));
         }
 
         var sqliteMedian = Median(sqlite);
         var postgresMedian = Median(postgres);
+        var floorMedian = Median(floor);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"median of {runs}: SQLite {sqliteMedian:0} items/s, PostgreSQL {postgresMedian:0} items/s, ratio PostgreSQL/SQLite {postgresMedian / sqliteMedian:0.00}x (goal >= 3x); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"PostgreSQL floor (bare statements) {floorMedian:0} items/s = {floorMedian / sqliteMedian:0.00}x SQLite; the SDK on PostgreSQL reaches {postgresMedian / floorMedian:0.00} of its floor"));
         return 0;
     }
 
@@ -80,6 +96,11 @@ internal static class QueueThroughput
     /// </summary>
     public static async Task<int> WorkAsync(string provider, string target, string workerId)
     {
+        if (provider == FloorProvider)
+        {
+            return await WorkOnTheFloorAsync(target, workerId);
+        }
+
         var duration = TimeSpan.FromMinutes(5);
         var postgres = provider != "sqlite";
         // A generous connect timeout: twenty processes starting at once on a small machine can take more than the default 5 s.
@@ -111,6 +132,62 @@ internal static class QueueThroughput
         }
 
         // The CPU this worker used from "go" to here, for the run's cpu line.
+        self.Refresh();
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {(self.TotalProcessorTime - cpuAtGo).Ticks}"));
+        Console.Out.Flush();
+        return 0;
+    }
+
+    /// <summary>
+    /// The floor's worker: the job's two durable steps per item as bare prepared statements on one held connection, each an
+    /// implicit one-statement transaction (one round trip, durable when it returns with <c>synchronous_commit=on</c>).
+    /// </summary>
+    private static async Task<int> WorkOnTheFloorAsync(string target, string workerId)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(target) { Timeout = 60 }.ConnectionString);
+        await connection.OpenAsync();
+        await using var claim = new NpgsqlCommand(
+            $"""
+            UPDATE work_items
+            SET status = 'leased', lease_holder = @holder, lease_epoch = lease_epoch + 1, lease_acquired_at_ms = @now,
+                lease_expires_at_ms = @now + 300000, heartbeat_at_ms = @now, attempts = attempts + 1, updated_at_ms = @now
+            WHERE work_item_id = (SELECT work_item_id FROM work_items WHERE status = 'pending' AND kind = '{Kind}'
+                                  ORDER BY created_at_ms LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING work_item_id
+            """,
+            connection);
+        claim.Parameters.Add(new NpgsqlParameter<string>("holder", workerId));
+        var claimNow = claim.Parameters.Add(new NpgsqlParameter<long>("now", 0L));
+        await claim.PrepareAsync();
+        await using var done = new NpgsqlCommand(
+            """
+            UPDATE work_items
+            SET status = 'succeeded', output = @holder, lease_holder = NULL, lease_expires_at_ms = NULL, completed_at_ms = @now, updated_at_ms = @now
+            WHERE work_item_id = @id
+            """,
+            connection);
+        done.Parameters.Add(new NpgsqlParameter<string>("holder", workerId));
+        var doneNow = done.Parameters.Add(new NpgsqlParameter<long>("now", 0L));
+        var doneId = done.Parameters.Add(new NpgsqlParameter<string>("id", string.Empty));
+        await done.PrepareAsync();
+        Console.Out.WriteLine("ready");
+        Console.Out.Flush();
+        _ = Console.In.ReadLine();
+        using var self = Process.GetCurrentProcess();
+        var cpuAtGo = self.TotalProcessorTime;
+        while (true)
+        {
+            claimNow.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            if (await claim.ExecuteScalarAsync() is not string id)
+            {
+                break;
+            }
+
+            doneNow.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            doneId.Value = id;
+            await done.ExecuteNonQueryAsync();
+        }
+
         self.Refresh();
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {(self.TotalProcessorTime - cpuAtGo).Ticks}"));
         Console.Out.Flush();

@@ -39,6 +39,12 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         // The password must never come back out of a connection's ConnectionString.
         builder.ConnectionStringBuilder.PersistSecurityInfo = false;
         builder.ConnectionStringBuilder.ApplicationName ??= "AgentOs.Sdk";
+        // The store's hot writes run as one batch outside BEGIN (PostgreSQL's implicit transaction, which takes the session's
+        // default isolation): pin it to READ COMMITTED, as the explicit ones are, whatever the database or role default
+        // (a startup option outranks ALTER DATABASE/ROLE ... SET). Multiplexing would interleave other callers' commands
+        // with a batch waiting for a row lock: off.
+        builder.ConnectionStringBuilder.Options = string.Join(' ', new[] { builder.ConnectionStringBuilder.Options, @"-c default_transaction_isolation=read\ committed" }.Where(o => !string.IsNullOrWhiteSpace(o)));
+        builder.ConnectionStringBuilder.Multiplexing = false;
         if (!SetsMaxAutoPrepare(connectionString))
         {
             // The store runs a handful of statements over and over (claim, release, renew, checkpoint...): let the server

@@ -74,6 +74,9 @@ internal sealed class PostgreSqlStoreProvider : StoreProvider
     /// <summary>With the server's clock, a unit of work whose SQL reads "now" itself makes no separate clock read.</summary>
     public override bool ClockInStatements => Database.Options.UseServerClock;
 
+    /// <summary>Npgsql sends a command's statements with one Sync: outside a transaction they are one implicit transaction, committed at the Sync.</summary>
+    public override bool CommitsBatchesAlone => true;
+
     public override StoreErrorKind Classify(Exception exception) => exception switch
     {
         PostgresException { SqlState: PostgreSqlErrors.SerializationFailure or PostgreSqlErrors.DeadlockDetected } => StoreErrorKind.SerializationFailure,

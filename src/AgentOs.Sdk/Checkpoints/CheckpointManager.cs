@@ -405,7 +405,8 @@ public sealed partial class CheckpointManager : IDisposable
         var verifiedAt = Milliseconds(verification.CheckedAt);
         var id = NewId();
 
-        var (sequence, createdAt) = await WriteToTaskAsync("create a checkpoint", taskId, workItemId, async, async (tx, known) =>
+        // Without the audit row, the numbered INSERT (with the task's lock) is the whole write: one batch.
+        var (sequence, createdAt) = await WriteToTaskAsync("create a checkpoint", taskId, workItemId, async, batch: !_auditCreation, async (tx, known) =>
         {
             var (sequence, now) = await InsertAsync(tx, known, id, taskId, checkpointType, workItemId, snapshotJson, evidenceJson, metadataJson, status, verifiedAt, verification.Error).ConfigureAwait(false);
             if (_auditCreation)
@@ -440,7 +441,7 @@ public sealed partial class CheckpointManager : IDisposable
         var (metadataCopy, metadataJson) = Metadata(metadata);
         var id = NewId();
 
-        var (sequence, startedAt) = await WriteToTaskAsync("begin a step", taskId, workItemId, async, async (tx, known) =>
+        var (sequence, startedAt) = await WriteToTaskAsync("begin a step", taskId, workItemId, async, batch: false, async (tx, known) =>
         {
             // A pending row with no snapshot and no evidence: the visible trace of a step in progress (or of a crash in it).
             var (sequence, now) = await InsertAsync(tx, known, id, taskId, checkpointType, workItemId, "null", "[]", metadataJson, CheckpointStatus.Pending, null, null).ConfigureAwait(false);
@@ -769,6 +770,15 @@ public sealed partial class CheckpointManager : IDisposable
             : ValueTask.FromResult(_store.Write(doing, _timeProvider, statementClock, work, _retry, cancellationToken));
     }
 
+    /// <summary>A write that is one batch of statements (see <see cref="AgentOsStore"/>'s batch writes): one round trip on a server.</summary>
+    private ValueTask<T> WriteBatchAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return async
+            ? _store.WriteBatchAsync(doing, _timeProvider, work, _retry, cancellationToken)
+            : ValueTask.FromResult(_store.WriteBatch(doing, _timeProvider, work, _retry, cancellationToken));
+    }
+
     private ValueTask<T> ReadAsync<T>(string doing, bool async, Func<StoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -787,25 +797,28 @@ public sealed partial class CheckpointManager : IDisposable
         {
             await HoldTaskAsync(tx, taskId, known).ConfigureAwait(false);
             return await work(tx).ConfigureAwait(false);
-        }, statementClock: false, cancellationToken);
+        }, statementClock: false, batch: false, cancellationToken);
 
     /// <summary>
     /// A write that inserts a checkpoint and holds the task itself, in the same round trip (<see cref="InsertAsync"/>, told
     /// whether this manager has written the task before). Its statements read "now" themselves, so on a server store the
-    /// unit of work makes no separate clock read: the times come back from <c>RETURNING</c>.
+    /// unit of work makes no separate clock read: the times come back from <c>RETURNING</c>. When that INSERT is the whole
+    /// write (<paramref name="batch"/>: no audit row after it), a server commits it without BEGIN and COMMIT: one round trip.
     /// </summary>
-    private ValueTask<T> WriteToTaskAsync<T>(string doing, string taskId, string? workItemId, bool async, Func<StoreTransaction, bool, ValueTask<T>> work, CancellationToken cancellationToken) =>
-        WriteToTaskCoreAsync(doing, taskId, workItemId, async, work, statementClock: true, cancellationToken);
+    private ValueTask<T> WriteToTaskAsync<T>(string doing, string taskId, string? workItemId, bool async, bool batch, Func<StoreTransaction, bool, ValueTask<T>> work, CancellationToken cancellationToken) =>
+        WriteToTaskCoreAsync(doing, taskId, workItemId, async, work, statementClock: true, batch, cancellationToken);
 
     private async ValueTask<T> WriteToTaskCoreAsync<T>(
-        string doing, string taskId, string? workItemId, bool async, Func<StoreTransaction, bool, ValueTask<T>> work, bool statementClock, CancellationToken cancellationToken)
+        string doing, string taskId, string? workItemId, bool async, Func<StoreTransaction, bool, ValueTask<T>> work, bool statementClock, bool batch, CancellationToken cancellationToken)
     {
         var known = _knownTasks.ContainsKey(taskId);
         while (true)
         {
             try
             {
-                var result = await WriteAsync(doing, async, statementClock, tx => work(tx, known), cancellationToken).ConfigureAwait(false);
+                var result = batch
+                    ? await WriteBatchAsync(doing, async, tx => work(tx, known), cancellationToken).ConfigureAwait(false)
+                    : await WriteAsync(doing, async, statementClock, tx => work(tx, known), cancellationToken).ConfigureAwait(false);
                 RememberTask(taskId);
                 return result;
             }

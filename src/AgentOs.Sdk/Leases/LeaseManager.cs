@@ -151,7 +151,7 @@ public sealed partial class LeaseManager
         ArgumentException.ThrowIfNullOrEmpty(workItemId);
         ValidateDuration(duration, nameof(duration));
         using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId, kind: null, WorkerId);
-        return Acquired(activity, _store.Write($"acquire a lease on work item '{workItemId}'", TimeProvider, statementClock: true, tx => AcquireAsync(tx, workItemId, kind: null, duration)));
+        return Acquired(activity, _store.WriteBatch($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration)));
     }
 
     /// <summary>Asynchronous <see cref="TryAcquire"/>.</summary>
@@ -160,7 +160,7 @@ public sealed partial class LeaseManager
         ArgumentException.ThrowIfNullOrEmpty(workItemId);
         ValidateDuration(duration, nameof(duration));
         using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId, kind: null, WorkerId);
-        return Acquired(activity, await _store.WriteAsync($"acquire a lease on work item '{workItemId}'", TimeProvider, statementClock: true, tx => AcquireAsync(tx, workItemId, kind: null, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
+        return Acquired(activity, await _store.WriteBatchAsync($"acquire a lease on work item '{workItemId}'", TimeProvider, tx => AcquireAsync(tx, workItemId, kind: null, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -172,7 +172,7 @@ public sealed partial class LeaseManager
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ValidateDuration(duration, nameof(duration));
         using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId: null, kind, WorkerId);
-        return Acquired(activity, _store.Write($"acquire the next work item of kind '{kind}'", TimeProvider, statementClock: true, tx => AcquireAsync(tx, workItemId: null, kind, duration)));
+        return Acquired(activity, _store.WriteBatch($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration)));
     }
 
     /// <summary>Asynchronous <see cref="TryAcquireNext"/>.</summary>
@@ -181,7 +181,7 @@ public sealed partial class LeaseManager
         ArgumentException.ThrowIfNullOrEmpty(kind);
         ValidateDuration(duration, nameof(duration));
         using var activity = AgentOsTelemetry.StartLeaseAcquire(workItemId: null, kind, WorkerId);
-        return Acquired(activity, await _store.WriteAsync($"acquire the next work item of kind '{kind}'", TimeProvider, statementClock: true, tx => AcquireAsync(tx, workItemId: null, kind, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
+        return Acquired(activity, await _store.WriteBatchAsync($"acquire the next work item of kind '{kind}'", TimeProvider, tx => AcquireAsync(tx, workItemId: null, kind, duration), cancellationToken: cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Extends a lease this worker holds to <paramref name="duration"/> from now.</summary>
@@ -194,7 +194,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ValidateDuration(duration, nameof(duration));
-        return ReportingLoss(() => _store.Write(Doing("renew the lease on", lease), TimeProvider, statementClock: true, tx => RenewAsync(tx, lease, duration)));
+        return ReportingLoss(() => _store.WriteBatch(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration)));
     }
 
     /// <summary>Asynchronous <see cref="Renew"/>.</summary>
@@ -202,7 +202,7 @@ public sealed partial class LeaseManager
     {
         ArgumentNullException.ThrowIfNull(lease);
         ValidateDuration(duration, nameof(duration));
-        return await ReportingLossAsync(_store.WriteAsync(Doing("renew the lease on", lease), TimeProvider, statementClock: true, tx => RenewAsync(tx, lease, duration), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await ReportingLossAsync(_store.WriteBatchAsync(Doing("renew the lease on", lease), TimeProvider, tx => RenewAsync(tx, lease, duration), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -214,14 +214,14 @@ public sealed partial class LeaseManager
     public WorkItemStatus Release(Lease lease, bool success, string? output = null, string? error = null)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return ReportingLoss(() => _store.Write(Doing("release the lease on", lease), TimeProvider, statementClock: true, tx => ReleaseAsync(tx, lease, success, output, error)));
+        return ReportingLoss(() => _store.WriteBatch(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error)));
     }
 
     /// <summary>Asynchronous <see cref="Release"/>.</summary>
     public async Task<WorkItemStatus> ReleaseAsync(Lease lease, bool success, string? output = null, string? error = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return await ReportingLossAsync(_store.WriteAsync(Doing("release the lease on", lease), TimeProvider, statementClock: true, tx => ReleaseAsync(tx, lease, success, output, error), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await ReportingLossAsync(_store.WriteBatchAsync(Doing("release the lease on", lease), TimeProvider, tx => ReleaseAsync(tx, lease, success, output, error), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed partial class AgentOsStore : IDisposable
         Provider = provider;
         Options = options;
         DatabasePath = databasePath;
-        _pool = new StoreConnectionPool(provider);
+        _pool = new StoreConnectionPool(provider, options.TimeProvider);
         _writeGate = provider.SingleWriter ? new SemaphoreSlim(1, 1) : null;
         RetryPolicy = StoreRetryPolicy.For(options, provider.MaxRetries);
         Telemetry = AgentOsTelemetry.Create(options.MeterFactory);

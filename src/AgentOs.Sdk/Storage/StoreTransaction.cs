@@ -50,7 +50,10 @@ public sealed class StoreTransaction
     /// <summary>The connection; use <see cref="CreateCommand"/> rather than the connection's own, which is not enlisted.</summary>
     public DbConnection Connection => _connection.Connection;
 
-    /// <summary>The transaction, or null for a plain read outside any transaction.</summary>
+    /// <summary>
+    /// The transaction, or null for a plain read outside any transaction, and for one of the SDK's own writes that is a
+    /// single batch a server commits by itself (one round trip, no BEGIN or COMMIT).
+    /// </summary>
     public DbTransaction? Transaction { get; }
 
     /// <summary>Whether this is a write transaction.</summary>

@@ -177,6 +177,44 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
     }
 
     [PostgresFact]
+    public async Task A_release_cancelled_while_it_waits_for_the_row_is_rolled_back_whole_and_the_lease_is_still_held()
+    {
+        var connectionString = await MigratedAsync();
+        using var store = Host(connectionString);
+        var worker = new LeaseManager(store, "w1");
+        new WorkQueue(store).Enqueue(new WorkItemRequest("k") { Id = "item-1" });
+        var lease = (await worker.TryAcquireAsync("item-1", Minute))!;
+        using var cancel = new CancellationTokenSource();
+
+        // Another session holds the item's row: the release (one batch, committed by the server at its end) waits for it.
+        await using var holder = new NpgsqlConnection(connectionString);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM work_items WHERE work_item_id = 'item-1' FOR UPDATE", holder, hold))
+        {
+            await lockRow.ExecuteScalarAsync();
+        }
+
+        var release = worker.ReleaseAsync(lease, success: true, cancellationToken: cancel.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the release never reached the row lock");
+            await Task.Delay(20);
+        }
+
+        // Cancelled while the server runs it: the server cancels the batch, an error before its end, so none of it committed
+        // (not "in doubt"), and the caller sees a plain cancellation.
+        await cancel.CancelAsync();
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => release);
+        Assert.IsNotType<StoreException>(cancelled.InnerException);
+        await hold.CommitAsync();
+
+        Assert.Equal("leased", await AdminSql.ScalarAsync<string>(connectionString, "SELECT status FROM work_items WHERE work_item_id = 'item-1'"));
+        Assert.Equal(WorkItemStatus.Succeeded, await worker.ReleaseAsync(lease, success: true));
+    }
+
+    [PostgresFact]
     public async Task A_fenced_write_holds_off_a_takeover_until_it_commits()
     {
         var connectionString = await MigratedAsync();

@@ -69,6 +69,15 @@ internal abstract class StoreProvider : IDisposable
     /// </summary>
     public virtual bool ClockInStatements => false;
 
+    /// <summary>
+    /// Whether a batch of statements sent outside an explicit transaction runs as one transaction of its own, committed
+    /// (durably) before the driver reports it done: PostgreSQL's implicit transaction, which lasts from the batch's first
+    /// statement to its Sync. A unit of work whose whole write is one batch then needs no BEGIN and no COMMIT: one round
+    /// trip instead of two (<see cref="AgentOsStore"/>'s batch writes). False by default: SQLite's write transaction begins
+    /// with <c>BEGIN IMMEDIATE</c> so that its lock is held before anything is read.
+    /// </summary>
+    public virtual bool CommitsBatchesAlone => false;
+
     /// <summary>What an exception thrown by the driver means; <see cref="StoreErrorKind.Other"/> for anything it does not know.</summary>
     public abstract StoreErrorKind Classify(Exception exception);
 

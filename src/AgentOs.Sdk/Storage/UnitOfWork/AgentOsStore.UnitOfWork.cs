@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using AgentOs.Sdk.Storage.Providers;
@@ -48,6 +49,29 @@ public sealed partial class AgentOsStore
     internal T Write<T>(string doing, TimeProvider clock, bool statementClock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
         Synchronously(RunAsync(write: true, snapshot: false, async: false, doing, clock, work, retry, statementClock, cancellationToken));
 
+    /// <summary>
+    /// A write whose statements read "now" themselves (as with <c>statementClock</c>) and whose whole write is the first
+    /// command it runs: one batch of statements sent in one round trip. Where the provider commits such a batch as a
+    /// transaction of its own (<see cref="StoreProvider.CommitsBatchesAlone"/>: PostgreSQL), the unit sends no BEGIN and no
+    /// COMMIT, so the write is one round trip instead of two, and its row locks are held for that round trip only. Elsewhere
+    /// it is an ordinary write transaction.
+    /// </summary>
+    /// <remarks>
+    /// The batch is committed when its command completes: whatever the work does after it (reading the results, throwing)
+    /// cannot roll it back, so the batch must be the whole write and leave nothing half done if the work then throws (a
+    /// conditional UPDATE that changed no row, for example). A command the work runs after it is a transaction of its own:
+    /// only reads belong there (the explanation of a refusal). A connection lost during the batch leaves its outcome
+    /// unknown, as a lost COMMIT does: it is not run again. An error the server answers the batch with (a cancellation it
+    /// honoured, a failed statement) rolls all of it back. A connection idle for longer than <see cref="BatchIdleLimit"/>
+    /// carries an ordinary write transaction instead, so that finding it dead costs a retry, not a doubt.
+    /// </remarks>
+    internal T WriteBatch<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
+        Synchronously(RunAsync(write: true, snapshot: false, async: false, doing, clock, work, retry, statementClock: true, cancellationToken, batch: true));
+
+    /// <summary>Asynchronous <see cref="WriteBatch{T}"/>.</summary>
+    internal ValueTask<T> WriteBatchAsync<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
+        RunAsync(write: true, snapshot: false, async: true, doing, clock, work, retry, statementClock: true, cancellationToken, batch: true);
+
     /// <summary>Asynchronous <see cref="Write{T}(string, TimeProvider, Func{StoreTransaction, ValueTask{T}}, StoreRetryPolicy?, CancellationToken)"/>; truly asynchronous where the provider's driver is.</summary>
     internal ValueTask<T> WriteAsync<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
         RunAsync(write: true, snapshot: false, async: true, doing, clock, work, retry, statementClock: false, cancellationToken);
@@ -77,7 +101,8 @@ public sealed partial class AgentOsStore
         Func<StoreTransaction, ValueTask<T>> work,
         StoreRetryPolicy? retry,
         bool statementClock,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool batch = false)
     {
         if (write && _openWrite.Value is { IsCompleted: false } open)
         {
@@ -102,11 +127,17 @@ public sealed partial class AgentOsStore
             StoreTransaction? unit = null;
             var reusable = false;
             var committing = false;
+            var batchCommits = false;
             TimeSpan? backoff = null;
             try
             {
                 connection = await _pool.RentAsync(asyncIo, cancellationToken).ConfigureAwait(false);
-                DbTransaction? transaction = write
+                // A write that is one batch runs outside an explicit transaction where the batch is a transaction by itself,
+                // on a connection used recently. One that sat idle may have been dropped by the network (an idle timeout of
+                // a NAT or load balancer) without a word: found by the batch itself, that would leave the write in doubt,
+                // while found by a BEGIN it is simply run again on a fresh connection.
+                batchCommits = write && batch && Provider.CommitsBatchesAlone && connection.IdleFor(Options.TimeProvider) < BatchIdleLimit;
+                DbTransaction? transaction = write && !batchCommits
                     ? await Provider.BeginWriteAsync(connection.Connection, asyncIo, cancellationToken).ConfigureAwait(false)
                     : snapshot ? await Provider.BeginSnapshotAsync(connection.Connection, asyncIo, cancellationToken).ConfigureAwait(false) : null;
                 try
@@ -124,7 +155,16 @@ public sealed partial class AgentOsStore
                         _openWrite.Value = unit;
                     }
 
+                    // A batch that commits by itself is committing from the moment it is sent (see InDoubt).
+                    committing = batchCommits;
                     var result = await work(unit).ConfigureAwait(false);
+                    if (batchCommits && connection.Connection.State != ConnectionState.Open)
+                    {
+                        // The driver gave up on the connection after the results (a commit that stalled past the timeout):
+                        // whether the batch committed is unknown.
+                        throw InDoubtFailure(doing, "the connection broke before the server confirmed the commit", innerException: null);
+                    }
+
                     committing = true;
                     if (transaction is not null)
                     {
@@ -159,7 +199,7 @@ public sealed partial class AgentOsStore
                     }
                 }
             }
-            catch (DbException ex) when (MayRunAgain(ex, committing, policy) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
+            catch (DbException ex) when (MayRunAgain(ex, InDoubt(ex, committing, batchCommits, connection), policy) && (backoff = policy.NextDelay(attempt, ref spent)) is not null)
             {
                 // Rolled back above (or by the server, when the session died); the connection is closed below and the next
                 // attempt starts clean.
@@ -170,26 +210,28 @@ public sealed partial class AgentOsStore
                     Provider.ClearPool();
                 }
             }
-            catch (DbException ex) when (committing && Provider.Classify(ex) == StoreErrorKind.ConnectionLost && !Provider.EndedBeforeCommit(ex))
+            catch (DbException ex) when (InDoubt(ex, committing, batchCommits, connection))
             {
                 _pool.Clear();
                 Provider.ClearPool();
-                throw new StoreException(
-                    Location,
-                    $"Cannot {doing}: the connection was lost while committing, so whether the transaction committed is unknown; it was not run again (a write that is not idempotent must be checked before it is retried): {ex.Message}",
-                    ex)
-                {
-                    CommitOutcomeUnknown = true,
-                };
+                throw InDoubtFailure(doing, $"the connection was lost while committing: {ex.Message}", ex);
             }
             catch (DbException ex)
             {
                 throw Failure(ex, doing);
             }
+            catch (OperationCanceledException ex) when (committing && batchCommits && connection?.Connection.State != ConnectionState.Open)
+            {
+                // Cancelled while the batch ran and the driver could not get the server's answer to the cancellation: the
+                // batch may have committed. (A cancellation the server honoured is an error before the batch's end, which
+                // rolls it back, and leaves the connection open: that one propagates below as a plain cancellation.)
+                throw InDoubtFailure(doing, "the call was cancelled while the server ran it and the connection broke", ex);
+            }
             catch (Exception ex) when (ex is not StoreException)
             {
-                // The work's own exception: its transaction was rolled back and the connection is still sound.
-                reusable = connection is not null;
+                // The work's own exception: its transaction was rolled back (a batch that commits by itself ended with an
+                // error or was never sent) and the connection is still sound if it is still open.
+                reusable = connection?.Connection.State == ConnectionState.Open;
                 throw;
             }
             finally
@@ -218,16 +260,38 @@ public sealed partial class AgentOsStore
 
     /// <summary>
     /// Whether a failed attempt may run again from the start: a failure the policy retries (busy, serialization, deadlock...)
-    /// rolled it back; a connection lost before COMMIT was sent, or during it when the server said it ended the session first, means
-    /// the server rolled it back. A connection otherwise lost during COMMIT leaves the outcome unknown, and running the
-    /// work again could apply it twice: never retried.
+    /// rolled it back, and so did a lost connection that is not in doubt (<see cref="InDoubt"/>). A write in doubt could
+    /// be applied twice if run again: never retried.
     /// </summary>
-    private bool MayRunAgain(DbException exception, bool committing, StoreRetryPolicy policy)
+    private bool MayRunAgain(DbException exception, bool inDoubt, StoreRetryPolicy policy)
     {
         var kind = Provider.Classify(exception);
-        return policy.Retries(kind, Provider)
-            || (kind == StoreErrorKind.ConnectionLost && (!committing || Provider.EndedBeforeCommit(exception)));
+        return policy.Retries(kind, Provider) || (kind == StoreErrorKind.ConnectionLost && !inDoubt);
     }
+
+    /// <summary>
+    /// Whether a lost connection leaves the write's outcome unknown: it happened while committing (during COMMIT, or during a
+    /// batch that commits by itself), the server did not say it ended the session first (PostgreSQL <c>57P01</c>...), and,
+    /// for a batch, the connection is broken: while it is still open the server answered the batch with an error (a
+    /// cancelled lock wait, a command timeout it honoured), which rolls the batch back.
+    /// </summary>
+    private bool InDoubt(DbException exception, bool committing, bool batchCommits, StoreConnection? connection) =>
+        committing
+        && Provider.Classify(exception) == StoreErrorKind.ConnectionLost
+        && !Provider.EndedBeforeCommit(exception)
+        && !(batchCommits && connection?.Connection.State == ConnectionState.Open);
+
+    private StoreException InDoubtFailure(string doing, string why, Exception? innerException) =>
+        new(
+            Location,
+            $"Cannot {doing}: {why}, so whether the transaction committed is unknown; it was not run again (a write that is not idempotent must be checked before it is retried)",
+            innerException)
+        {
+            CommitOutcomeUnknown = true,
+        };
+
+    /// <summary>How long a pooled connection may have been idle and still carry a batch that commits by itself (see <see cref="WriteBatch{T}"/>).</summary>
+    internal static TimeSpan BatchIdleLimit { get; } = TimeSpan.FromSeconds(30);
 
     private async ValueTask EnterWriteGateAsync(bool async, string doing, CancellationToken cancellationToken)
     {

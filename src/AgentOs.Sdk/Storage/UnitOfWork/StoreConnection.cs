@@ -23,6 +23,12 @@ internal sealed class StoreConnection : IAsyncDisposable, IDisposable
 
     public DbConnection Connection { get; }
 
+    /// <summary>When the connection was last handed back to the pool (<see cref="TimeProvider.GetTimestamp"/>), or null while it has never been.</summary>
+    public long? ReturnedAt { get; set; }
+
+    /// <summary>How long the connection sat idle in the pool before this use; zero for a connection just opened.</summary>
+    public TimeSpan IdleFor(TimeProvider clock) => ReturnedAt is { } returned ? clock.GetElapsedTime(returned) : TimeSpan.Zero;
+
     /// <summary>
     /// The cached command for <paramref name="portableSql"/>, enlisted in <paramref name="transaction"/>. Its parameters keep
     /// the values of the last execution: callers set every parameter with <see cref="StoreCommandExtensions.SetParameter"/>.

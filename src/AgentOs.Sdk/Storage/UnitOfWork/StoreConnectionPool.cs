@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data;
 using AgentOs.Sdk.Storage.Providers;
 
 namespace AgentOs.Sdk.Storage.UnitOfWork;
@@ -11,29 +12,39 @@ internal sealed class StoreConnectionPool : IDisposable
     private int _idleCount;
     private volatile bool _disposed;
 
-    public StoreConnectionPool(StoreProvider provider)
+    private readonly TimeProvider _clock;
+
+    public StoreConnectionPool(StoreProvider provider, TimeProvider clock)
     {
         _provider = provider;
+        _clock = clock;
     }
 
     public async ValueTask<StoreConnection> RentAsync(bool async, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_idle.TryDequeue(out var connection))
+        while (_idle.TryDequeue(out var connection))
         {
             Interlocked.Decrement(ref _idleCount);
-            return connection;
+            if (connection.Connection.State == ConnectionState.Open)
+            {
+                return connection;
+            }
+
+            // Broken while idle (the driver saw the server go): never handed out.
+            connection.Dispose();
         }
 
         var opened = await _provider.OpenConnectionAsync(async, cancellationToken).ConfigureAwait(false);
         return new StoreConnection(opened, _provider.Dialect);
     }
 
-    /// <summary>Returns a connection after use; one whose state is in doubt (after a database error) is closed instead.</summary>
+    /// <summary>Returns a connection after use; one whose state is in doubt (after a database error) or that the driver closed is closed instead.</summary>
     public void Return(StoreConnection connection, bool reusable)
     {
-        if (reusable && !_disposed)
+        if (reusable && !_disposed && connection.Connection.State == ConnectionState.Open)
         {
+            connection.ReturnedAt = _clock.GetTimestamp();
             if (Interlocked.Increment(ref _idleCount) <= _provider.MaxIdleConnections)
             {
                 _idle.Enqueue(connection);
