@@ -11,12 +11,12 @@ namespace AgentOs.Sdk.Analyzers.Internal;
 /// <remarks>
 /// An analyzer configured with <see cref="Microsoft.CodeAnalysis.Diagnostics.GeneratedCodeAnalysisFlags.None"/> has the
 /// driver make this test for each report, and its first step for a file is a walk over every token of it looking for
-/// the name <c>GeneratedCode</c> (about 3 ms for a 1,000-line file, charged inside the callback that reports). Our rules
+/// the name <c>GeneratedCode</c> (3-4 ms for a 1,000-line file, charged inside the callback that reports). Our rules
 /// report with <see cref="Microsoft.CodeAnalysis.Diagnostics.GeneratedCodeAnalysisFlags.ReportDiagnostics"/> instead
-/// (generated files are still not analyzed) and makes the same test itself, only for what it is about to report:
-/// a search of the file's text, and the declarations around the location only when the text holds the name. The text
-/// search finds every token the driver's walk finds (and more: comments, longer names); an identifier spelled with a
-/// Unicode escape (<c>Generated\u0043ode</c>) is the one shape it misses.
+/// (generated files are still not analyzed) and make the same test themselves, only for what they are about to report:
+/// a search of the file's text, and the declarations around the location only when the text holds the name (or a
+/// Unicode escape, which can spell it: <c>Generated\u0043ode</c>). The text search finds every token the driver's walk
+/// finds, and more (comments, longer names), which only costs the look at the declarations.
 /// </remarks>
 internal static class GeneratedCodeSpans
 {
@@ -41,7 +41,8 @@ internal static class GeneratedCodeSpans
             return true;
         }
 
-        if (tree.GetText(cancellationToken).ToString().IndexOf(AttributeName, System.StringComparison.Ordinal) < 0
+        var text = tree.GetText(cancellationToken).ToString();
+        if ((text.IndexOf(AttributeName, System.StringComparison.Ordinal) < 0 && text.IndexOf("\\u", System.StringComparison.OrdinalIgnoreCase) < 0)
             || model.Compilation.GetTypeByMetadataName(AttributeMetadataName) is not { } attribute)
         {
             return false;

@@ -968,6 +968,25 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
 
                 void N(string json) => {|AOS001:File.WriteAllText("artifacts/f.json", json)|};
             }
+
+            """);
+
+    [Fact]
+    public Task GeneratedCode_attribute_spelled_with_a_Unicode_escape_hides_the_write()
+        => Verify.VerifyAsync(
+            """
+            using System.CodeDom.Compiler;
+            using System.IO;
+            [Generated\u0043ode("tool", "1.0")]
+            class Escaped
+            {
+                void M(string json) => File.WriteAllText("artifacts/a.json", json);
+            }
+
+            class Plain
+            {
+                void M(string json) => {|AOS001:File.WriteAllText("artifacts/b.json", json)|};
+            }
             """);
 
     [Fact]
