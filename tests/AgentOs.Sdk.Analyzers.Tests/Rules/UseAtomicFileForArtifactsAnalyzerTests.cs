@@ -703,6 +703,49 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             topLevel: false,
             withSdk: true);
 
+    // Option names are matched by their last part first, then in full (Paths/ArtifactWriters.cs).
+    [Fact]
+    public Task Artifact_writer_option_matches_full_names_of_nested_types_and_not_a_same_named_type_elsewhere()
+        => Verify.VerifyAsync(
+            """
+            using System.IO;
+            namespace App
+            {
+                sealed class Outer
+                {
+                    public sealed class Inner
+                    {
+                        public void Save(string path) => {|AOS001:File.WriteAllText(path, "i")|};
+                    }
+                }
+
+                sealed class Snapshots
+                {
+                    public void Save(string path) => {|AOS001:File.WriteAllText(path, "s")|};
+                }
+            }
+
+            namespace Other
+            {
+                sealed class Snapshots
+                {
+                    public void Save(string path) => File.WriteAllText(path, "o");
+                }
+
+                sealed class Inner
+                {
+                    public void Save(string path) => File.WriteAllText(path, "o");
+                }
+            }
+            """,
+            editorConfig: """
+            root = true
+            [*.cs]
+            agentos_sdk.artifact_writers = App.Snapshots, App.Outer.Inner
+            """,
+            topLevel: false,
+            withSdk: true);
+
     [Fact]
     public Task ArtifactPath_is_followed_through_path_building_helpers()
         => Verify.VerifyAsync(
