@@ -125,35 +125,9 @@ public sealed class PostgreSqlAsyncIdempotencyTests(PostgresDatabase server) : I
         Assert.Equal("built", result.Result.Stdout);
     }
 
-    /// <summary>Another session (an operator's, or another host's transaction) locks the key's row until disposed.</summary>
-    private async Task<RowLock> LockRowAsync(IdempotencyKey key)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand("SELECT 1 FROM idempotency_keys WHERE idempotency_key = @key FOR UPDATE", connection, transaction);
-        command.Parameters.AddWithValue("key", key.Value);
-        Assert.Equal(1, await command.ExecuteScalarAsync());
-        return new RowLock(connection, transaction);
-    }
+    /// <summary>The key's row locked by another session (an open transaction), as another host mid-claim would hold it.</summary>
+    private Task<HeldRows> LockRowAsync(IdempotencyKey key) =>
+        HeldRows.LockAsync(server.ConnectionString, "SELECT 1 FROM idempotency_keys WHERE idempotency_key = @key FOR UPDATE", ("key", key.Value));
 
-    /// <summary>Waits until a session of this database waits for a lock at the server: the store's statement is in flight.</summary>
-    private async Task WaitForLockWaiterAsync()
-    {
-        using var timeout = new CancellationTokenSource(Bound);
-        while (await AdminSql.ScalarAsync<long>(server.ConnectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
-
-    /// <summary>A row lock held in an open transaction; disposing rolls it back, which releases the lock.</summary>
-    private sealed class RowLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
-    }
+    private Task WaitForLockWaiterAsync() => HeldRows.WaitForLockWaiterAsync(server.ConnectionString);
 }

@@ -187,21 +187,9 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
         using var cancel = new CancellationTokenSource();
 
         // Another session holds the item's row: the release (one batch, committed by the server at its end) waits for it.
-        await using var holder = new NpgsqlConnection(connectionString);
-        await holder.OpenAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM work_items WHERE work_item_id = 'item-1' FOR UPDATE", holder, hold))
-        {
-            await lockRow.ExecuteScalarAsync();
-        }
-
+        await using var hold = await HeldRows.LockAsync(connectionString, "SELECT 1 FROM work_items WHERE work_item_id = 'item-1' FOR UPDATE");
         var release = worker.ReleaseAsync(lease, success: true, cancellationToken: cancel.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the release never reached the row lock");
-            await Task.Delay(20);
-        }
+        await HeldRows.WaitForLockWaiterAsync(connectionString, release);
 
         // Cancelled while the server runs it: the server cancels the batch, an error before its end, so none of it committed
         // (not "in doubt"), and the caller sees a plain cancellation.
@@ -238,13 +226,7 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
         await AdminSql.ExecuteAsync(connectionString, "SELECT pg_sleep(0.4)");
         var takeover = new LeaseManager(hostB, "worker-b").TryAcquireAsync("item-1", Minute);
         // The takeover's UPDATE waits on the row lock the fence took (seen by the server, not guessed with a delay).
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
-        {
-            Assert.False(takeover.IsCompleted, "the takeover must wait for the fenced write to commit");
-            Assert.True(DateTime.UtcNow < deadline, "the takeover never reached the row lock");
-            await Task.Delay(20);
-        }
+        await HeldRows.WaitForLockWaiterAsync(connectionString, takeover);
 
         Assert.False(takeover.IsCompleted);
         letGo.Release();
@@ -301,22 +283,9 @@ public sealed class PostgreSqlLeaseTests(PostgresDatabase server) : IClassFixtur
         var expires = lease.ExpiresAt.ToUnixTimeMilliseconds();
 
         // Another session holds the row, without changing it, while the lease is valid.
-        await using var holder = new NpgsqlConnection(connectionString);
-        await holder.OpenAsync();
-        await using var holding = await holder.BeginTransactionAsync();
-        await using (var hold = new NpgsqlCommand($"SELECT 1 FROM work_items WHERE work_item_id = 'item-1' {rowLock}", holder, holding))
-        {
-            await hold.ExecuteScalarAsync();
-        }
-
+        await using var holding = await HeldRows.LockAsync(connectionString, $"SELECT 1 FROM work_items WHERE work_item_id = 'item-1' {rowLock}");
         var writing = write(host, worker, lease);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await AdminSql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0)
-        {
-            Assert.False(writing.IsCompleted, "the write must wait for the row");
-            Assert.True(DateTime.UtcNow < deadline, "the write never reached the row lock");
-            await Task.Delay(20);
-        }
+        await HeldRows.WaitForLockWaiterAsync(connectionString, writing);
 
         // The write was sent while the lease was still valid; the row is let go only once it has expired on the server.
         Assert.True(await ServerNowAsync(connectionString) < expires, "the write reached the lock only after the lease expired: the test proves nothing");
