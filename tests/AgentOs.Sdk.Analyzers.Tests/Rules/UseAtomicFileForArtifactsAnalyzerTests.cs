@@ -210,7 +210,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                 string ICheckpointSink.Folder => "";
                 string ICheckpointSink.PathFor(string id) => id;
                 void ICheckpointSink.Save(string p, string json) => {|AOS001:File.WriteAllText(p, json)|};
-                public void Save(string unrelated) => File.WriteAllText(unrelated, "");
+                public void Save(string unrelated) => File.WriteAllText(unrelated, "x");
             }
             """);
 
@@ -335,7 +335,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                 {
                     {|AOS001:File.WriteAllText(Path.Combine(root, "reports", "daily.csv"), "x")|};
                     {|AOS001:File.WriteAllText("state/ledger.json", "x")|};
-                    File.WriteAllText("artifacts/not-any-more.json", "");
+                    File.WriteAllText("artifacts/not-any-more.json", "x");
                 }
             }
             """,
@@ -389,10 +389,10 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             {
                 void M()
                 {
-                    File.WriteAllText("out/report.json", "");
-                    File.WriteAllText("myartifacts/report.json", "");
-                    File.WriteAllText("artifacts", "");
-                    File.WriteAllText("logs/run.okay", "");
+                    File.WriteAllText("out/report.json", "x");
+                    File.WriteAllText("myartifacts/report.json", "x");
+                    File.WriteAllText("artifacts", "x");
+                    File.WriteAllText("logs/run.okay", "x");
                 }
             }
             """);
@@ -407,9 +407,9 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                 string PathFor(string id) => id;
                 void M(string path, string id)
                 {
-                    File.WriteAllText(path, "");
-                    File.WriteAllText(PathFor(id), "");
-                    File.WriteAllText(Path.GetTempFileName(), "");
+                    File.WriteAllText(path, "x");
+                    File.WriteAllText(PathFor(id), "x");
+                    File.WriteAllText(Path.GetTempFileName(), "x");
                 }
             }
             """);
@@ -422,7 +422,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             class C
             {
                 // name could be rooted ("/etc/x"): Path.Combine would then ignore "artifacts".
-                void M(string name) => File.WriteAllText(Path.Combine("artifacts", name), "");
+                void M(string name) => File.WriteAllText(Path.Combine("artifacts", name), "x");
             }
             """);
 
@@ -439,7 +439,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
 
                 class C
                 {
-                    void M() => File.WriteAllText("artifacts/report.json", "");
+                    void M() => File.WriteAllText("artifacts/report.json", "x");
                 }
             }
             """);
@@ -803,15 +803,15 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                 {
                     var a = "artifacts/a.json";
                     a = Other();
-                    File.WriteAllText(a, "");
+                    File.WriteAllText(a, "x");
 
                     var b = "artifacts/b.json";
                     Change(ref b);
-                    File.WriteAllText(b, "");
+                    File.WriteAllText(b, "x");
 
                     var c = "artifacts/c.json";
                     (c, _) = (Other(), 1);
-                    File.WriteAllText(c, "");
+                    File.WriteAllText(c, "x");
                 }
             }
             """);
@@ -828,8 +828,8 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
                 public C(string other) { _twice = other; }
                 void M()
                 {
-                    File.WriteAllText(_mutable, "");
-                    File.WriteAllText(_twice, "");
+                    File.WriteAllText(_mutable, "x");
+                    File.WriteAllText(_twice, "x");
                 }
             }
             """);
@@ -894,7 +894,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             using System.IO;
             class C
             {
-                void M() => File.WriteAllText("artifacts/report.json", "");
+                void M() => File.WriteAllText("artifacts/report.json", "x");
             }
             """,
             editorConfig: """
@@ -914,7 +914,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             using System.IO;
             class C
             {
-                void M() => File.WriteAllText("artifacts/report.json", "");
+                void M() => File.WriteAllText("artifacts/report.json", "x");
             }
             """,
             editorConfig: null,
@@ -1069,7 +1069,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             class C
             {
                 // A date may print as 11/25/2025, so the file name is not known to end the way *.ok needs.
-                void M(DateTime when) => File.WriteAllText($"logs/{when}", "");
+                void M(DateTime when) => File.WriteAllText($"logs/{when}", "x");
             }
             """);
 
@@ -1096,7 +1096,7 @@ public sealed class UseAtomicFileForArtifactsAnalyzerTests
             using System.IO;
             class C
             {
-                void M(bool keep) => File.WriteAllText(keep ? "artifacts/keep.json" : "tmp/scratch.json", "");
+                void M(bool keep) => File.WriteAllText(keep ? "artifacts/keep.json" : "tmp/scratch.json", "x");
             }
             """);
 
