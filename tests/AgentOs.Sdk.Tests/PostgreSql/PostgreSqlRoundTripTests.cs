@@ -110,7 +110,8 @@ public sealed class PostgreSqlRoundTripTests(PostgresDatabase server) : IClassFi
         Assert.Equal(1, await relay.CountAsync(() => Task.FromResult(leases.TryAcquireNext("job", Minute))));
 
         // Idle past the limit: a network device may have dropped the connection silently. BEGIN goes with the statement and
-        // the COMMIT after it, so a dead connection fails before anything could commit.
+        // the COMMIT after it, so a dead connection fails before anything could commit. (So does a connection's first use:
+        // the warm-up above began with one.)
         clock.Advance(AgentOsStore.BatchIdleLimit + TimeSpan.FromSeconds(1));
         Assert.Equal(2, await relay.CountAsync(() => Task.FromResult(leases.TryAcquireNext("job", Minute))));
 

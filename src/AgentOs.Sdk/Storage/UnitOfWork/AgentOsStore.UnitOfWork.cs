@@ -62,8 +62,9 @@ public sealed partial class AgentOsStore
     /// conditional UPDATE that changed no row, for example). A command the work runs after it is a transaction of its own:
     /// only reads belong there (the explanation of a refusal). A connection lost during the batch leaves its outcome
     /// unknown, as a lost COMMIT does: it is not run again. An error the server answers the batch with (a cancellation it
-    /// honoured, a failed statement) rolls all of it back. A connection idle for longer than <see cref="BatchIdleLimit"/>
-    /// carries an ordinary write transaction instead, so that finding it dead costs a retry, not a doubt.
+    /// honoured, a failed statement) rolls all of it back. A connection this store has not used within
+    /// <see cref="BatchIdleLimit"/> (or not at all yet) carries an ordinary write transaction instead, so that finding it
+    /// dead costs a retry, not a doubt.
     /// </remarks>
     internal T WriteBatch<T>(string doing, TimeProvider clock, Func<StoreTransaction, ValueTask<T>> work, StoreRetryPolicy? retry = null, CancellationToken cancellationToken = default) =>
         Synchronously(RunAsync(write: true, snapshot: false, async: false, doing, clock, work, retry, statementClock: true, cancellationToken, batch: true));
@@ -133,10 +134,10 @@ public sealed partial class AgentOsStore
             {
                 connection = await _pool.RentAsync(asyncIo, cancellationToken).ConfigureAwait(false);
                 // A write that is one batch runs outside an explicit transaction where the batch is a transaction by itself,
-                // on a connection used recently. One that sat idle may have been dropped by the network (an idle timeout of
-                // a NAT or load balancer) without a word: found by the batch itself, that would leave the write in doubt,
-                // while found by a BEGIN it is simply run again on a fresh connection.
-                batchCommits = write && batch && Provider.CommitsBatchesAlone && connection.IdleFor(Options.TimeProvider) < BatchIdleLimit;
+                // on a connection this store used recently. One that sat idle (here or in the driver's pool) may have been
+                // dropped by the network (an idle timeout of a NAT or load balancer) without a word: found by the batch
+                // itself, that would leave the write in doubt, while found by a BEGIN it is simply run again.
+                batchCommits = write && batch && Provider.CommitsBatchesAlone && connection.UsedWithin(Options.TimeProvider, BatchIdleLimit);
                 DbTransaction? transaction = write && !batchCommits
                     ? await Provider.BeginWriteAsync(connection.Connection, asyncIo, cancellationToken).ConfigureAwait(false)
                     : snapshot ? await Provider.BeginSnapshotAsync(connection.Connection, asyncIo, cancellationToken).ConfigureAwait(false) : null;

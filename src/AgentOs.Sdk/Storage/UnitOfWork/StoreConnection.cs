@@ -26,8 +26,11 @@ internal sealed class StoreConnection : IAsyncDisposable, IDisposable
     /// <summary>When the connection was last handed back to the pool (<see cref="TimeProvider.GetTimestamp"/>), or null while it has never been.</summary>
     public long? ReturnedAt { get; set; }
 
-    /// <summary>How long the connection sat idle in the pool before this use; zero for a connection just opened.</summary>
-    public TimeSpan IdleFor(TimeProvider clock) => ReturnedAt is { } returned ? clock.GetElapsedTime(returned) : TimeSpan.Zero;
+    /// <summary>
+    /// Whether this store used the connection within <paramref name="limit"/> before this use. False for one it has not used
+    /// yet: the driver's own pool may have kept it idle for minutes.
+    /// </summary>
+    public bool UsedWithin(TimeProvider clock, TimeSpan limit) => ReturnedAt is { } returned && clock.GetElapsedTime(returned) < limit;
 
     /// <summary>
     /// The cached command for <paramref name="portableSql"/>, enlisted in <paramref name="transaction"/>. Its parameters keep
