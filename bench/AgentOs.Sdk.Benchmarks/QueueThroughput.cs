@@ -110,32 +110,24 @@ internal static class QueueThroughput
         var leases = new LeaseManager(store, workerId);
         // Warm one pooled connection before the clock starts, as opening the SQLite file does.
         store.ExecuteWrite(tx => tx.UtcNowMilliseconds);
-        Console.Out.WriteLine("ready");
-        Console.Out.Flush();
-        _ = Console.In.ReadLine();
-        using var self = Process.GetCurrentProcess();
-        var cpuAtGo = self.TotalProcessorTime;
-        if (!postgres)
+        return await DrainOnGoAsync(async () =>
         {
-            // SQLite has no asynchronous I/O: the synchronous calls are its fastest path.
-            while (leases.TryAcquireNext(Kind, duration) is { } lease)
+            if (!postgres)
             {
-                leases.Release(lease, success: true, output: workerId);
+                // SQLite has no asynchronous I/O: the synchronous calls are its fastest path.
+                while (leases.TryAcquireNext(Kind, duration) is { } lease)
+                {
+                    leases.Release(lease, success: true, output: workerId);
+                }
             }
-        }
-        else
-        {
-            while (await leases.TryAcquireNextAsync(Kind, duration) is { } claimed)
+            else
             {
-                await leases.ReleaseAsync(claimed, success: true, output: workerId);
+                while (await leases.TryAcquireNextAsync(Kind, duration) is { } claimed)
+                {
+                    await leases.ReleaseAsync(claimed, success: true, output: workerId);
+                }
             }
-        }
-
-        // The CPU this worker used from "go" to here, for the run's cpu line.
-        self.Refresh();
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {(self.TotalProcessorTime - cpuAtGo).Ticks}"));
-        Console.Out.Flush();
-        return 0;
+        });
     }
 
     /// <summary>
@@ -170,24 +162,35 @@ internal static class QueueThroughput
         var doneNow = done.Parameters.Add(new NpgsqlParameter<long>("now", 0L));
         var doneId = done.Parameters.Add(new NpgsqlParameter<string>("id", string.Empty));
         await done.PrepareAsync();
+        return await DrainOnGoAsync(async () =>
+        {
+            while (true)
+            {
+                claimNow.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                if (await claim.ExecuteScalarAsync() is not string id)
+                {
+                    break;
+                }
+
+                doneNow.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                doneId.Value = id;
+                await done.ExecuteNonQueryAsync();
+            }
+        });
+    }
+
+    /// <summary>
+    /// A worker's side of the run: says "ready" (connected), waits for "go", drains the queue, then reports the CPU it used
+    /// from "go" to the end, for the run's cpu line.
+    /// </summary>
+    private static async Task<int> DrainOnGoAsync(Func<Task> drain)
+    {
         Console.Out.WriteLine("ready");
         Console.Out.Flush();
         _ = Console.In.ReadLine();
         using var self = Process.GetCurrentProcess();
         var cpuAtGo = self.TotalProcessorTime;
-        while (true)
-        {
-            claimNow.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            if (await claim.ExecuteScalarAsync() is not string id)
-            {
-                break;
-            }
-
-            doneNow.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            doneId.Value = id;
-            await done.ExecuteNonQueryAsync();
-        }
-
+        await drain();
         self.Refresh();
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu {(self.TotalProcessorTime - cpuAtGo).Ticks}"));
         Console.Out.Flush();
