@@ -10,8 +10,7 @@ namespace AgentOs.Sdk.Tests.Conformance;
 /// </summary>
 public sealed class ConformanceTestCase : XunitTestCase
 {
-    private string _provider = "";
-    private string? _skipReason;
+    private ConformanceCaseProvider _provider = new(string.Empty, skipReason: null);
 
     /// <summary>For the runner's deserialization only.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -34,23 +33,20 @@ public sealed class ConformanceTestCase : XunitTestCase
         object?[]? testMethodArguments = null)
         : base(diagnosticMessageSink, defaultMethodDisplay, defaultMethodDisplayOptions, testMethod, testMethodArguments)
     {
-        _provider = provider;
-        _skipReason = skipReason;
+        _provider = new ConformanceCaseProvider(provider, skipReason);
     }
 
     /// <inheritdoc />
     public override void Serialize(IXunitSerializationInfo data)
     {
         base.Serialize(data);
-        data.AddValue("Provider", _provider);
-        data.AddValue("ProviderSkipReason", _skipReason);
+        _provider.Serialize(data);
     }
 
     /// <inheritdoc />
     public override void Deserialize(IXunitSerializationInfo data)
     {
-        _provider = data.GetValue<string>("Provider");
-        _skipReason = data.GetValue<string?>("ProviderSkipReason");
+        _provider = ConformanceCaseProvider.Deserialize(data);
         base.Deserialize(data);
     }
 
@@ -58,23 +54,9 @@ public sealed class ConformanceTestCase : XunitTestCase
     protected override void Initialize()
     {
         base.Initialize();
-        AddProviderTrait(Traits, _provider);
-    }
-
-    /// <summary>Adds <c>Provider=<paramref name="provider"/></c> to a test case's traits (once).</summary>
-    internal static void AddProviderTrait(Dictionary<string, List<string>> traits, string provider)
-    {
-        if (!traits.TryGetValue("Provider", out var values))
-        {
-            traits["Provider"] = values = [];
-        }
-
-        if (!values.Contains(provider))
-        {
-            values.Add(provider);
-        }
+        _provider.AddTrait(Traits);
     }
 
     /// <inheritdoc />
-    protected override string GetSkipReason(IAttributeInfo factAttribute) => _skipReason ?? base.GetSkipReason(factAttribute);
+    protected override string GetSkipReason(IAttributeInfo factAttribute) => _provider.SkipReason ?? base.GetSkipReason(factAttribute);
 }

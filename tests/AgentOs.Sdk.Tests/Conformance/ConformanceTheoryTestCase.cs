@@ -10,8 +10,7 @@ namespace AgentOs.Sdk.Tests.Conformance;
 /// </summary>
 public sealed class ConformanceTheoryTestCase : XunitTheoryTestCase
 {
-    private string _provider = "";
-    private string? _skipReason;
+    private ConformanceCaseProvider _provider = new(string.Empty, skipReason: null);
 
     /// <summary>For the runner's deserialization only.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -30,23 +29,20 @@ public sealed class ConformanceTheoryTestCase : XunitTheoryTestCase
         string? skipReason)
         : base(diagnosticMessageSink, defaultMethodDisplay, defaultMethodDisplayOptions, testMethod)
     {
-        _provider = provider;
-        _skipReason = skipReason;
+        _provider = new ConformanceCaseProvider(provider, skipReason);
     }
 
     /// <inheritdoc />
     public override void Serialize(IXunitSerializationInfo data)
     {
         base.Serialize(data);
-        data.AddValue("Provider", _provider);
-        data.AddValue("ProviderSkipReason", _skipReason);
+        _provider.Serialize(data);
     }
 
     /// <inheritdoc />
     public override void Deserialize(IXunitSerializationInfo data)
     {
-        _provider = data.GetValue<string>("Provider");
-        _skipReason = data.GetValue<string?>("ProviderSkipReason");
+        _provider = ConformanceCaseProvider.Deserialize(data);
         base.Deserialize(data);
     }
 
@@ -54,9 +50,9 @@ public sealed class ConformanceTheoryTestCase : XunitTheoryTestCase
     protected override void Initialize()
     {
         base.Initialize();
-        ConformanceTestCase.AddProviderTrait(Traits, _provider);
+        _provider.AddTrait(Traits);
     }
 
     /// <inheritdoc />
-    protected override string GetSkipReason(IAttributeInfo factAttribute) => _skipReason ?? base.GetSkipReason(factAttribute);
+    protected override string GetSkipReason(IAttributeInfo factAttribute) => _provider.SkipReason ?? base.GetSkipReason(factAttribute);
 }
