@@ -86,19 +86,26 @@ public sealed class TwoHostsDrill : ChaosDrill
             Enumerable.Range(0, items).Select(i => new WorkItemRequest(Kind) { Id = string.Create(CultureInfo.InvariantCulture, $"item-{i:D5}"), MaxAttempts = 10 }),
             cancellationToken).ConfigureAwait(false);
 
-        // Host A's first worker stalls (a model call that never returns, its lease kept alive by a heartbeat) somewhere in the
-        // first two thirds of its share; host A dies then, holding that lease and whatever its other workers hold.
+        // The first of host A's workers to finish its stall_after-th item stalls on the next (a model call that never returns,
+        // its lease kept alive by a heartbeat), somewhere in the first two thirds of a worker's share; host A dies then,
+        // holding that lease and whatever its other workers hold. Whichever worker it is: one that started late may never
+        // get that far while the others drain the queue.
         var share = items / (2 * perHost);
         var stallAfter = context.Random.Next(Math.Max(1, share / 3), Math.Max(2, (share * 2 / 3) + 1));
-        context.Report(string.Create(CultureInfo.InvariantCulture, $"{items} items; {perHost} workers on {HostA} and {perHost} on {HostB}; {HostA} dies when its worker 0 stalls after {stallAfter} items"));
+        context.Report(string.Create(CultureInfo.InvariantCulture, $"{items} items; {perHost} workers on {HostA} and {perHost} on {HostB}; {HostA} dies when one of its workers stalls after {stallAfter} items"));
 
         var summaries = new ConcurrentQueue<string>();
-        var optionsA = HostOptions(context, HostA, stallAfter, summaries);
-        var optionsB = HostOptions(context, HostB, stallAfter: -1, summaries);
+        var stalledLine = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var optionsA = HostOptions(context, HostA, stallAfter, summaries, stalledLine);
+        var optionsB = HostOptions(context, HostB, stallAfter: -1, summaries, stalled: null);
         await using var hostA = WorkerPool.Start(perHost, RunHostWorkerAsync, optionsA);
         await using var hostB = WorkerPool.Start(perHost, RunHostWorkerAsync, optionsB);
 
-        var stalled = ParseLease(await hostA.Workers[0].WaitForOutputAsync(l => l.StartsWith("stalled ", StringComparison.Ordinal), cancellationToken).ConfigureAwait(false));
+        // A worker of host A that ends first (host B drained the queue, or the worker timed out) means no stall will come.
+        var hostAEnded = Task.WhenAll(hostA.Workers.Select(w => w.WaitForExitAsync(cancellationToken)));
+        var first = await Task.WhenAny(stalledLine.Task, hostAEnded).ConfigureAwait(false);
+        context.Require(first == stalledLine.Task, string.Create(CultureInfo.InvariantCulture, $"no worker of {HostA} stalled: they ended before either had done {stallAfter} items"));
+        var stalled = ParseLease(await stalledLine.Task.ConfigureAwait(false));
         hostA.Kill();
         foreach (var worker in hostA.Workers)
         {
@@ -173,7 +180,7 @@ public sealed class TwoHostsDrill : ChaosDrill
             $"{items}/{items} items exactly once; {HostA} killed at {doneAtKill} with {zombies.Count} leases held; {HostB} did {byB}, sweep re-queued {recovered}; {refused}/{attempted} zombie writes refused");
     }
 
-    private WorkerPoolOptions HostOptions(ChaosDrillContext context, string host, int stallAfter, ConcurrentQueue<string> summaries)
+    private WorkerPoolOptions HostOptions(ChaosDrillContext context, string host, int stallAfter, ConcurrentQueue<string> summaries, TaskCompletionSource<string>? stalled)
     {
         var options = context.WorkerOptions(host);
         context.PassStore(options, "two-hosts");
@@ -186,6 +193,10 @@ public sealed class TwoHostsDrill : ChaosDrill
             if (line.StartsWith("finished ", StringComparison.Ordinal))
             {
                 summaries.Enqueue(line);
+            }
+            else if (line.StartsWith("stalled ", StringComparison.Ordinal))
+            {
+                stalled?.TrySetResult(line);
             }
         };
         return options;
